@@ -1,0 +1,14 @@
+//! spinewatch: a posture monitor for a clip-on accelerometer + gyroscope.
+//!
+//! Data flows one way: transport (bytes) → protocol (frames) → [`fusion`] (orientation) →
+//! [`posture`] (angles, states, rules) → recorder/store → UI. The [`pipeline`] runs the stages in
+//! order and is the one implementation shared by the headless replay, the live link and the GUI.
+
+pub mod format;
+pub mod fusion;
+pub mod number;
+pub mod posture;
+pub mod sample;
+pub mod session;
+
+pub use sample::ImuSample;

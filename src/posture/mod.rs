@@ -1,0 +1,16 @@
+//! From orientation to posture: calibration, flexion and side-bend angles, states, and the alert
+//! rules. Everything here is a pure function of samples and the time passed in (no clock, no I/O),
+//! so replay, live monitoring and tests agree exactly.
+
+pub mod angles;
+pub mod calibration;
+pub mod classify;
+pub mod config;
+pub mod exercises;
+pub mod rules;
+
+pub use angles::{trunk_angles_deg, TrunkAngles};
+pub use calibration::{Calibration, CalibrationError, CalibrationSample, CalibrationSettings};
+pub use classify::{PostureState, StateClassifier};
+pub use config::{Config, ConfigError, ConfigLoad};
+pub use rules::{Event, EventKind, Rules};

@@ -1,0 +1,93 @@
+//! Errors that name the file, the line and the column, so a user can open the file and fix it.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// What was wrong with a session file, and where.
+#[derive(Debug)]
+pub struct SessionError {
+    /// The file (or a label such as `<stdin>`).
+    pub file: PathBuf,
+    /// 1-based line number, when the error belongs to a line.
+    pub line: Option<u64>,
+    /// The column name, when the error belongs to a field.
+    pub column: Option<String>,
+    pub kind: SessionErrorKind,
+}
+
+/// The kinds of problems a session file can have.
+#[derive(Debug)]
+pub enum SessionErrorKind {
+    Io(std::io::Error),
+    /// The file has no header line (empty, or only comments).
+    NoHeader,
+    /// A required column is absent from the header.
+    MissingColumn,
+    /// A row has a different number of fields than the header.
+    ColumnCount { expected: usize, found: usize },
+    /// A field that must be a finite number is not.
+    NotANumber { text: String },
+    /// A row's time is earlier than the previous row's.
+    TimeBackwards { previous_s: f64, found_s: f64 },
+    /// A row is not valid UTF-8 text.
+    NotText,
+}
+
+impl SessionError {
+    pub(crate) fn new(file: &std::path::Path, line: Option<u64>, kind: SessionErrorKind) -> Self {
+        Self {
+            file: file.to_path_buf(),
+            line,
+            column: None,
+            kind,
+        }
+    }
+
+    pub(crate) fn with_column(mut self, column: &str) -> Self {
+        self.column = Some(column.to_string());
+        self
+    }
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ": column '{column}'")?;
+        }
+        match &self.kind {
+            SessionErrorKind::Io(e) => write!(f, ": {e}"),
+            SessionErrorKind::NoHeader => write!(
+                f,
+                ": no header line (expected one starting time_s,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps)"
+            ),
+            SessionErrorKind::MissingColumn => write!(f, ": required column missing from the header"),
+            SessionErrorKind::ColumnCount { expected, found } => {
+                write!(f, ": expected {expected} fields like the header, found {found}")
+            }
+            SessionErrorKind::NotANumber { text } => {
+                write!(f, ": not a finite number: '{}'", text.escape_debug())
+            }
+            SessionErrorKind::TimeBackwards {
+                previous_s,
+                found_s,
+            } => write!(
+                f,
+                ": time goes backwards ({found_s} s after {previous_s} s on the previous row)"
+            ),
+            SessionErrorKind::NotText => write!(f, ": line is not valid UTF-8 text"),
+        }
+    }
+}
+
+impl std::error::Error for SessionError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            SessionErrorKind::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! Session files: the CSV format every recording, replay and external tool shares.
+//!
+//! Format (stable contract, see README): optional `# key=value` metadata and `#` comment lines,
+//! then the header `time_s,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps` (columns found by name, extra
+//! columns allowed), then one row per sample. Time in seconds, acceleration in g, rotation rate in
+//! deg/s.
+
+mod error;
+mod meta;
+mod reader;
+mod writer;
+
+pub use error::{SessionError, SessionErrorKind};
+pub use meta::{CalibrationWindows, SessionMeta};
+pub use reader::{read_all, SessionReader, REQUIRED_COLUMNS};
+pub use writer::{SessionWriter, FORMAT_VERSION};
