@@ -7,7 +7,9 @@
 pub mod format;
 pub mod fusion;
 pub mod number;
+pub mod pipeline;
 pub mod posture;
+pub mod replay;
 pub mod sample;
 pub mod session;
 
