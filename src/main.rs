@@ -64,7 +64,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Replay(args)) => run_replay(args),
-        None => Err("the desktop app is not built yet; see `spinewatch --help` for the headless commands".into()),
+        None => Err(
+            "the desktop app is not built yet; see `spinewatch --help` for the headless commands"
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

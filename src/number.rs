@@ -76,7 +76,16 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_number() {
-        for bad in [&b""[..], b"-", b".", b"1.2.3", b"abc", b"1,5", b"--1", b"\xff"] {
+        for bad in [
+            &b""[..],
+            b"-",
+            b".",
+            b"1.2.3",
+            b"abc",
+            b"1,5",
+            b"--1",
+            b"\xff",
+        ] {
             assert_eq!(parse_f64(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }

@@ -7,7 +7,9 @@ use std::fmt;
 use crate::fusion::{OrientationFilter, Pose};
 use crate::posture::calibration::{Calibration, CalibrationError, CalibrationSample};
 use crate::posture::rules::RuleStats;
-use crate::posture::{Config, Event, EventKind, PostureState, Rules, StateClassifier, trunk_angles_deg};
+use crate::posture::{
+    Config, Event, EventKind, PostureState, Rules, StateClassifier, trunk_angles_deg,
+};
 use crate::sample::ImuSample;
 use crate::session::CalibrationWindows;
 
@@ -285,15 +287,23 @@ mod tests {
         let mut p = Pipeline::new(Config::default(), None);
         let mut events = Vec::new();
         for i in 0..100 {
-            p.process(&ImuSample::new(i as f64 * 0.01, [0.0, 0.0, 1.0], [0.0; 3]), &mut events);
+            p.process(
+                &ImuSample::new(i as f64 * 0.01, [0.0, 0.0, 1.0], [0.0; 3]),
+                &mut events,
+            );
         }
         p.process(&ImuSample::new(5.0, [0.0, 0.0, 1.0], [0.0; 3]), &mut events);
         assert_eq!(events.len(), 1);
-        assert!(matches!(events[0].kind, EventKind::SensorGap { duration_s, .. } if (duration_s - 4.01).abs() < 1e-9));
+        assert!(
+            matches!(events[0].kind, EventKind::SensorGap { duration_s, .. } if (duration_s - 4.01).abs() < 1e-9)
+        );
         let s = p.summary();
         assert!((s.monitored_s - 0.99).abs() < 1e-9);
         assert_eq!(s.sensor_gaps, 1);
-        assert_eq!(p.last().map(|s| s.posture.state), Some(PostureState::Uncalibrated));
+        assert_eq!(
+            p.last().map(|s| s.posture.state),
+            Some(PostureState::Uncalibrated)
+        );
         assert_eq!(p.idle(7.0).map(|u| u.state), Some(PostureState::NoData));
         assert_eq!(p.idle(5.5), None);
     }

@@ -63,8 +63,14 @@ pub enum ReplayError {
     Session(SessionError),
     Calibration(CalibrationError),
     /// A calibration window lies beyond the end of the session.
-    WindowOutsideSession { windows: CalibrationWindows, last_s: f64 },
-    Output { path: PathBuf, error: std::io::Error },
+    WindowOutsideSession {
+        windows: CalibrationWindows,
+        last_s: f64,
+    },
+    Output {
+        path: PathBuf,
+        error: std::io::Error,
+    },
 }
 
 impl std::fmt::Display for ReplayError {
@@ -194,10 +200,12 @@ pub fn run(opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
     let mut pipeline = Pipeline::new(opts.config.clone(), meta.rate_hz);
     pipeline.set_calibration(calibration);
     let mut angles = match &opts.angles {
-        Some(p) => Some(AnglesWriter::new(create(p)?).map_err(|error| ReplayError::Output {
-            path: p.clone(),
-            error,
-        })?),
+        Some(p) => Some(
+            AnglesWriter::new(create(p)?).map_err(|error| ReplayError::Output {
+                path: p.clone(),
+                error,
+            })?,
+        ),
         None => None,
     };
     let mut events_out = match &opts.events {
@@ -209,14 +217,17 @@ pub fn run(opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
         move |error| ReplayError::Output { path, error }
     };
 
-    let (full_tx, full_rx) = mpsc::sync_channel::<Result<Vec<ImuSample>, SessionError>>(BATCHES_IN_FLIGHT);
+    let (full_tx, full_rx) =
+        mpsc::sync_channel::<Result<Vec<ImuSample>, SessionError>>(BATCHES_IN_FLIGHT);
     let (empty_tx, empty_rx) = mpsc::channel::<Vec<ImuSample>>();
     let reader_thread = thread::Builder::new()
         .name("csv-reader".into())
         .spawn(move || {
             let mut reader = reader;
             loop {
-                let mut batch = empty_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                let mut batch = empty_rx
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(BATCH));
                 match reader.read_batch(&mut batch, BATCH) {
                     Ok(0) => break,
                     Ok(_) => {
@@ -230,7 +241,10 @@ pub fn run(opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
                     }
                 }
             }
-            (reader.skipped_rows().0, reader.skipped_rows().1.map(|e| e.to_string()))
+            (
+                reader.skipped_rows().0,
+                reader.skipped_rows().1.map(|e| e.to_string()),
+            )
         })
         .map_err(|error| ReplayError::Output {
             path: PathBuf::from("<thread>"),

@@ -55,7 +55,11 @@ fn read_rows(path: &Path, columns: usize) -> Vec<Vec<f64>> {
 fn score(dir: &Path, trial: &str, estimate: &[UnitQuaternion<f64>]) -> f64 {
     let truth = read_rows(&dir.join(format!("{trial}.truth.csv")), 5);
     let phases = read_rows(&dir.join(format!("{trial}.movement.csv")), 2);
-    assert_eq!(truth.len(), estimate.len(), "{trial}: one estimate per truth row");
+    assert_eq!(
+        truth.len(),
+        estimate.len(),
+        "{trial}: one estimate per truth row"
+    );
     let mut sum = 0.0;
     let mut n = 0usize;
     for (row, q_est) in truth.iter().zip(estimate) {
@@ -63,7 +67,8 @@ fn score(dir: &Path, trial: &str, estimate: &[UnitQuaternion<f64>]) -> f64 {
         if row[1..].iter().any(|v| v.is_nan()) || !phases.iter().any(|p| t >= p[0] && t <= p[1]) {
             continue;
         }
-        let q_true = UnitQuaternion::from_quaternion(Quaternion::new(row[1], row[2], row[3], row[4]));
+        let q_true =
+            UnitQuaternion::from_quaternion(Quaternion::new(row[1], row[2], row[3], row[4]));
         let d = (q_est * q_true.conjugate()).into_inner();
         let incl = 2.0 * (d.w * d.w + d.k * d.k).sqrt().clamp(0.0, 1.0).acos();
         sum += incl.to_degrees().powi(2);
@@ -87,10 +92,16 @@ fn orientation_filter_matches_the_reference_and_meets_the_bar() {
         let rmse = score(&dir, trial, &estimate);
         println!("{trial}: {rmse:.3}° (official VQF {reference:.3}°)");
         // The adapter must reproduce the official VQF, not merely come close to the bar.
-        assert!((rmse - reference).abs() < 0.002, "{trial}: {rmse:.4}° vs reference {reference}°");
+        assert!(
+            (rmse - reference).abs() < 0.002,
+            "{trial}: {rmse:.4}° vs reference {reference}°"
+        );
         total += rmse;
     }
     let mean = total / TRIALS.len() as f64;
     println!("mean inclination RMSE {mean:.3}° (bar {MEAN_LIMIT_DEG}°)");
-    assert!(mean <= MEAN_LIMIT_DEG, "mean {mean:.3}° exceeds {MEAN_LIMIT_DEG}°");
+    assert!(
+        mean <= MEAN_LIMIT_DEG,
+        "mean {mean:.3}° exceeds {MEAN_LIMIT_DEG}°"
+    );
 }

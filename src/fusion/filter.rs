@@ -37,7 +37,8 @@ impl Pose {
     /// The earth's up direction expressed in the sensor frame (unit vector): what calibration and
     /// the angles are computed from.
     pub fn up_in_sensor(&self) -> Vector3<f64> {
-        self.world_from_sensor.inverse_transform_vector(&Vector3::z())
+        self.world_from_sensor
+            .inverse_transform_vector(&Vector3::z())
     }
 }
 
@@ -239,7 +240,8 @@ impl OrientationFilter {
         self.last_t_s = Some(s.t_s);
 
         let q = vqf.quat_6d();
-        let mut world_from_sensor = UnitQuaternion::from_quaternion(Quaternion::new(q.0, q.1, q.2, q.3));
+        let mut world_from_sensor =
+            UnitQuaternion::from_quaternion(Quaternion::new(q.0, q.1, q.2, q.3));
         if first_after_start {
             // VQF's very first estimate can be off when the accelerometer points straight down;
             // the accelerometer's own inclination is the better answer for that one sample.
@@ -300,7 +302,11 @@ mod tests {
         assert!(pose.up_in_sensor().angle(&up).to_degrees() < 0.2);
         assert!(pose.flags.resting);
         assert!(!pose.flags.initialising);
-        assert!((pose.gyro_bias_dps - Vector3::new(0.4, -0.3, 0.2)).norm() < 0.05, "{}", pose.gyro_bias_dps);
+        assert!(
+            (pose.gyro_bias_dps - Vector3::new(0.4, -0.3, 0.2)).norm() < 0.05,
+            "{}",
+            pose.gyro_bias_dps
+        );
     }
 
     #[test]
@@ -361,7 +367,11 @@ mod tests {
         for i in 0..1000 {
             f.update(&still(i as f64 * 0.001, Vector3::z(), [0.0; 3]));
         }
-        assert!((f.sample_period_s() - 0.001).abs() < 0.0003, "{}", f.sample_period_s());
+        assert!(
+            (f.sample_period_s() - 0.001).abs() < 0.0003,
+            "{}",
+            f.sample_period_s()
+        );
     }
 
     #[test]
@@ -369,6 +379,12 @@ mod tests {
         let mut f = OrientationFilter::new(FusionSettings::default(), None);
         f.update(&still(0.0, Vector3::z(), [0.0; 3]));
         let p = f.update(&ImuSample::new(0.01, [f64::NAN, 0.0, 1.0], [0.0; 3]));
-        assert!(p.world_from_sensor.quaternion().coords.iter().all(|v| v.is_finite()));
+        assert!(
+            p.world_from_sensor
+                .quaternion()
+                .coords
+                .iter()
+                .all(|v| v.is_finite())
+        );
     }
 }

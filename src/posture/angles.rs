@@ -50,7 +50,9 @@ mod tests {
 
     fn quat() -> impl Strategy<Value = UnitQuaternion<f64>> {
         (-1.0f64..1.0, -1.0f64..1.0, -1.0f64..1.0, -1.0f64..1.0)
-            .prop_filter("non-degenerate", |(w, x, y, z)| w * w + x * x + y * y + z * z > 0.01)
+            .prop_filter("non-degenerate", |(w, x, y, z)| {
+                w * w + x * x + y * y + z * z > 0.01
+            })
             .prop_map(|(w, x, y, z)| {
                 UnitQuaternion::from_quaternion(nalgebra::Quaternion::new(w, x, y, z))
             })

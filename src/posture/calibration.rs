@@ -138,10 +138,12 @@ impl Calibration {
             });
         }
         let sum: Vector3<f64> = upright.iter().map(|s| s.up_s).sum();
-        let up_s = sum.try_normalize(1e-9).ok_or(CalibrationError::UprightNotStill {
-            spread_deg: 180.0,
-            max_rate_dps: 0.0,
-        })?;
+        let up_s = sum
+            .try_normalize(1e-9)
+            .ok_or(CalibrationError::UprightNotStill {
+                spread_deg: 180.0,
+                max_rate_dps: 0.0,
+            })?;
         let spread_deg = upright
             .iter()
             .map(|s| s.up_s.angle(&up_s).to_degrees())
@@ -216,7 +218,10 @@ impl Calibration {
     ) -> Result<Self, CalibrationError> {
         let wrap = |v: &[Vector3<f64>]| -> Vec<CalibrationSample> {
             v.iter()
-                .map(|&up_s| CalibrationSample { up_s, gyro_dps: 0.0 })
+                .map(|&up_s| CalibrationSample {
+                    up_s,
+                    gyro_dps: 0.0,
+                })
                 .collect()
         };
         Self::from_windows(
@@ -247,7 +252,9 @@ impl Calibration {
                 .map(|v| v.trim().parse::<f64>())
                 .collect::<Result<_, _>>()
                 .map_err(|_| bad())?;
-            let [x, y, z] = nums[..] else { return Err(bad()) };
+            let [x, y, z] = nums[..] else {
+                return Err(bad());
+            };
             let v = Vector3::new(x, y, z);
             if !v.iter().all(|c| c.is_finite()) {
                 return Err(bad());
@@ -308,7 +315,11 @@ mod tests {
         let s = CalibrationSettings::default();
         let small = Calibration::from_windows(&upright(), &lean(5.0, Vector3::x()), None, &s);
         assert!(matches!(small, Err(CalibrationError::LeanTooSmall { .. })));
-        assert!(small.err().is_some_and(|e| e.to_string().contains("only 5.0°")));
+        assert!(
+            small
+                .err()
+                .is_some_and(|e| e.to_string().contains("only 5.0°"))
+        );
 
         let mut wobbly = upright();
         wobbly[3].up_s = tilt(8.0, Vector3::y());
@@ -319,11 +330,15 @@ mod tests {
         let mut swerve = lean(30.0, Vector3::x());
         swerve.extend(lean(30.0, Vector3::y()));
         let r = Calibration::from_windows(&upright(), &swerve, None, &s);
-        assert!(matches!(r, Err(CalibrationError::LeanNotStraight { .. })), "{r:?}");
+        assert!(
+            matches!(r, Err(CalibrationError::LeanNotStraight { .. })),
+            "{r:?}"
+        );
 
         let previous = Calibration::from_windows(&upright(), &lean(30.0, Vector3::x()), None, &s)
             .unwrap_or_else(|e| panic!("{e}"));
-        let r = Calibration::from_windows(&upright(), &lean(30.0, Vector3::y()), Some(&previous), &s);
+        let r =
+            Calibration::from_windows(&upright(), &lean(30.0, Vector3::y()), Some(&previous), &s);
         assert!(matches!(r, Err(CalibrationError::LeanSideways { .. })));
         let r = Calibration::from_windows(&upright(), &[], None, &s);
         assert!(matches!(r, Err(CalibrationError::EmptyWindow { .. })));
@@ -340,7 +355,13 @@ mod tests {
         let back = Calibration::from_metadata(&c.to_metadata()).unwrap_or_else(|e| panic!("{e}"));
         assert!(back.up_s().angle(c.up_s()) < 1e-5);
         assert!(back.forward_s().angle(c.forward_s()) < 1e-5);
-        for bad in ["", "up=1,2", "up=0,0,1", "up=0,0,1;forward=0,0,1", "up=a,b,c;forward=1,0,0"] {
+        for bad in [
+            "",
+            "up=1,2",
+            "up=0,0,1",
+            "up=0,0,1;forward=0,0,1",
+            "up=a,b,c;forward=1,0,0",
+        ] {
             assert!(Calibration::from_metadata(bad).is_err(), "{bad}");
         }
     }

@@ -187,7 +187,10 @@ mod tests {
         assert_eq!(at(0.04, 14.0), PostureState::Upright);
         assert_eq!(at(0.05, -12.0), PostureState::LeaningBack);
         let mut c = StateClassifier::new();
-        assert_eq!(c.update(&cfg, 0.0, 0.01, &z, None), PostureState::Uncalibrated);
+        assert_eq!(
+            c.update(&cfg, 0.0, 0.01, &z, None),
+            PostureState::Uncalibrated
+        );
     }
 
     #[test]
@@ -198,7 +201,11 @@ mod tests {
             let mut state = PostureState::NoData;
             for i in 0..1000 {
                 let t = i as f64 * 0.01;
-                let a = Vector3::new(0.0, 0.0, 1.0 + amplitude_g * (std::f64::consts::TAU * hz * t).sin());
+                let a = Vector3::new(
+                    0.0,
+                    0.0,
+                    1.0 + amplitude_g * (std::f64::consts::TAU * hz * t).sin(),
+                );
                 state = c.update(&cfg, t, 0.01, &a, Some(&angles(3.0)));
             }
             state

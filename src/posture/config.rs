@@ -109,11 +109,26 @@ const RANGES: &[(&str, f64, f64)] = &[
 /// A configuration that cannot be used, naming the key and what it allows.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfigError {
-    Io { path: String, message: String },
-    Syntax { message: String },
-    WrongType { key: String, expected: &'static str },
-    OutOfRange { key: String, value: f64, min: f64, max: f64 },
-    Inconsistent { message: String },
+    Io {
+        path: String,
+        message: String,
+    },
+    Syntax {
+        message: String,
+    },
+    WrongType {
+        key: String,
+        expected: &'static str,
+    },
+    OutOfRange {
+        key: String,
+        value: f64,
+        min: f64,
+        max: f64,
+    },
+    Inconsistent {
+        message: String,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -149,17 +164,15 @@ impl Config {
         let user: Value = serde_json::from_str(text).map_err(|e| ConfigError::Syntax {
             message: e.to_string(),
         })?;
-        let mut merged = serde_json::to_value(Config::default()).map_err(|e| {
-            ConfigError::Syntax {
-                message: e.to_string(),
-            }
-        })?;
-        let mut warnings = Vec::new();
-        merge(&mut merged, &user, "", &mut warnings)?;
-        let config: Config =
-            serde_json::from_value(merged).map_err(|e| ConfigError::Syntax {
+        let mut merged =
+            serde_json::to_value(Config::default()).map_err(|e| ConfigError::Syntax {
                 message: e.to_string(),
             })?;
+        let mut warnings = Vec::new();
+        merge(&mut merged, &user, "", &mut warnings)?;
+        let config: Config = serde_json::from_value(merged).map_err(|e| ConfigError::Syntax {
+            message: e.to_string(),
+        })?;
         config.validate()?;
         Ok(ConfigLoad { config, warnings })
     }
@@ -219,14 +232,25 @@ fn key_name(pointer: &str) -> String {
 }
 
 /// Copies `user` into `base` key by key, checking each key exists and has the same JSON type.
-fn merge(base: &mut Value, user: &Value, prefix: &str, warnings: &mut Vec<String>) -> Result<(), ConfigError> {
+fn merge(
+    base: &mut Value,
+    user: &Value,
+    prefix: &str,
+    warnings: &mut Vec<String>,
+) -> Result<(), ConfigError> {
     let Value::Object(user) = user else {
         return Err(ConfigError::WrongType {
-            key: if prefix.is_empty() { "(top level)".into() } else { prefix.into() },
+            key: if prefix.is_empty() {
+                "(top level)".into()
+            } else {
+                prefix.into()
+            },
             expected: "an object of settings",
         });
     };
-    let Value::Object(base) = base else { return Ok(()) };
+    let Value::Object(base) = base else {
+        return Ok(());
+    };
     for (key, value) in user {
         let full = if prefix.is_empty() {
             key.clone()
@@ -267,8 +291,18 @@ mod tests {
     #[test]
     fn defaults_follow_the_guidance_and_validate() {
         let c = Config::default();
-        assert_eq!((c.slouch_threshold_deg, c.slouch_delay_s, c.slouch_release_deg), (20.0, 60.0, 15.0));
-        assert_eq!((c.break_interval_s, c.break_min_s, c.slouch_repeat_s), (2700.0, 120.0, 300.0));
+        assert_eq!(
+            (
+                c.slouch_threshold_deg,
+                c.slouch_delay_s,
+                c.slouch_release_deg
+            ),
+            (20.0, 60.0, 15.0)
+        );
+        assert_eq!(
+            (c.break_interval_s, c.break_min_s, c.slouch_repeat_s),
+            (2700.0, 120.0, 300.0)
+        );
         assert_eq!(c.validate(), Ok(()));
         let back = Config::from_json_str(&c.to_json()).map(|l| l.config);
         assert_eq!(back, Ok(c));
@@ -276,25 +310,51 @@ mod tests {
 
     #[test]
     fn partial_files_keep_defaults_and_unknown_keys_warn() {
-        let l = Config::from_json_str(r#"{"slouch_delay_s": 30, "colour": "red", "fusion": {"tau_acc_s": 2.5, "x": 1}}"#);
+        let l = Config::from_json_str(
+            r#"{"slouch_delay_s": 30, "colour": "red", "fusion": {"tau_acc_s": 2.5, "x": 1}}"#,
+        );
         let l = l.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(l.config.slouch_delay_s, 30.0);
         assert_eq!(l.config.fusion.tau_acc_s, 2.5);
         assert_eq!(l.config.slouch_threshold_deg, 20.0);
-        assert_eq!(l.warnings, vec!["unknown setting 'colour' ignored", "unknown setting 'fusion.x' ignored"]);
+        assert_eq!(
+            l.warnings,
+            vec![
+                "unknown setting 'colour' ignored",
+                "unknown setting 'fusion.x' ignored"
+            ]
+        );
     }
 
     #[test]
     fn errors_name_the_key_and_the_range() {
-        let e = Config::from_json_str(r#"{"slouch_threshold_deg": 120}"#).err().map(|e| e.to_string());
-        assert_eq!(e.as_deref(), Some("'slouch_threshold_deg' is 120, allowed range 5 to 90"));
-        let e = Config::from_json_str(r#"{"fusion": {"tau_acc_s": -1}}"#).err().map(|e| e.to_string());
-        assert_eq!(e.as_deref(), Some("'fusion.tau_acc_s' is -1, allowed range 0.1 to 60"));
-        let e = Config::from_json_str(r#"{"slouch_delay_s": "soon"}"#).err().map(|e| e.to_string());
+        let e = Config::from_json_str(r#"{"slouch_threshold_deg": 120}"#)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("'slouch_threshold_deg' is 120, allowed range 5 to 90")
+        );
+        let e = Config::from_json_str(r#"{"fusion": {"tau_acc_s": -1}}"#)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("'fusion.tau_acc_s' is -1, allowed range 0.1 to 60")
+        );
+        let e = Config::from_json_str(r#"{"slouch_delay_s": "soon"}"#)
+            .err()
+            .map(|e| e.to_string());
         assert_eq!(e.as_deref(), Some("'slouch_delay_s' must be a number"));
         let e = Config::from_json_str(r#"{"slouch_release_deg": 25}"#).err();
         assert!(matches!(e, Some(ConfigError::Inconsistent { .. })));
-        assert!(matches!(Config::from_json_str("{"), Err(ConfigError::Syntax { .. })));
-        assert!(matches!(Config::from_json_str("[1]"), Err(ConfigError::WrongType { .. })));
+        assert!(matches!(
+            Config::from_json_str("{"),
+            Err(ConfigError::Syntax { .. })
+        ));
+        assert!(matches!(
+            Config::from_json_str("[1]"),
+            Err(ConfigError::WrongType { .. })
+        ));
     }
 }

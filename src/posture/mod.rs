@@ -9,7 +9,7 @@ pub mod config;
 pub mod exercises;
 pub mod rules;
 
-pub use angles::{trunk_angles_deg, TrunkAngles};
+pub use angles::{TrunkAngles, trunk_angles_deg};
 pub use calibration::{Calibration, CalibrationError, CalibrationSample, CalibrationSettings};
 pub use classify::{PostureState, StateClassifier};
 pub use config::{Config, ConfigError, ConfigLoad};

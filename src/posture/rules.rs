@@ -198,7 +198,9 @@ impl Rules {
     }
 
     fn end_episode(&mut self, end_s: f64, now_s: f64, out: &mut Vec<Event>) {
-        let Some(ep) = self.episode.take() else { return };
+        let Some(ep) = self.episode.take() else {
+            return;
+        };
         if ep.sustained {
             let duration_s = end_s - ep.start_s;
             self.stats.slouch_episodes += 1;
@@ -376,23 +378,43 @@ mod tests {
     }
 
     fn kinds(events: &[Event]) -> Vec<(&'static str, i64)> {
-        events.iter().map(|e| (e.kind.name(), e.time_s.round() as i64)).collect()
+        events
+            .iter()
+            .map(|e| (e.kind.name(), e.time_s.round() as i64))
+            .collect()
     }
 
     fn seated(f: f64) -> (PostureState, f64) {
-        let state = if f >= 20.0 { PostureState::Slouched } else { PostureState::Upright };
+        let state = if f >= 20.0 {
+            PostureState::Slouched
+        } else {
+            PostureState::Upright
+        };
         (state, f)
     }
 
     #[test]
     fn held_slouch_alerts_after_the_delay_and_repeats() {
         let cfg = Config::default();
-        let ev = run(&cfg, 800.0, |t| seated(if (100.0..750.0).contains(&t) { 30.0 } else { 2.0 }));
+        let ev = run(&cfg, 800.0, |t| {
+            seated(if (100.0..750.0).contains(&t) {
+                30.0
+            } else {
+                2.0
+            })
+        });
         assert_eq!(
             kinds(&ev),
-            vec![("slouch_alert", 160), ("slouch_alert", 460), ("slouch_end", 753)]
+            vec![
+                ("slouch_alert", 160),
+                ("slouch_alert", 460),
+                ("slouch_end", 753)
+            ]
         );
-        if let EventKind::SlouchEnd { duration_s, alerts, .. } = ev[2].kind {
+        if let EventKind::SlouchEnd {
+            duration_s, alerts, ..
+        } = ev[2].kind
+        {
             assert!((duration_s - 650.0).abs() < 0.2);
             assert_eq!(alerts, 2);
         }
@@ -415,10 +437,26 @@ mod tests {
     fn straightening_briefly_does_not_reset_the_clock() {
         let cfg = Config::default();
         // Slouched from 10 s, up for 2 s at 40 s, slouched again: alert still at 70 s.
-        let ev = run(&cfg, 100.0, |t| seated(if (40.0..42.0).contains(&t) { 5.0 } else if t >= 10.0 { 25.0 } else { 0.0 }));
+        let ev = run(&cfg, 100.0, |t| {
+            seated(if (40.0..42.0).contains(&t) {
+                5.0
+            } else if t >= 10.0 {
+                25.0
+            } else {
+                0.0
+            })
+        });
         assert_eq!(kinds(&ev), vec![("slouch_alert", 70)]);
         // Between release and threshold (15–20°) the episode continues.
-        let ev = run(&cfg, 100.0, |t| seated(if t >= 10.0 && t < 30.0 { 25.0 } else if t >= 30.0 { 17.0 } else { 0.0 }));
+        let ev = run(&cfg, 100.0, |t| {
+            seated(if (10.0..30.0).contains(&t) {
+                25.0
+            } else if t >= 30.0 {
+                17.0
+            } else {
+                0.0
+            })
+        });
         assert_eq!(kinds(&ev), vec![("slouch_alert", 70)]);
     }
 
@@ -442,26 +480,45 @@ mod tests {
         let cfg = Config::default();
         let ev = run(&cfg, 2800.0, |_| seated(3.0));
         assert_eq!(kinds(&ev), vec![("break_reminder", 2700)]);
-        assert!(matches!(&ev[0].kind, EventKind::BreakReminder { exercise, .. } if !exercise.is_empty()));
+        assert!(
+            matches!(&ev[0].kind, EventKind::BreakReminder { exercise, .. } if !exercise.is_empty())
+        );
 
         // Sit 30 min, walk 3 min, sit 30 min: no reminder (the walk was a break).
         let ev = run(&cfg, 3780.0, |t| {
-            if (1800.0..1980.0).contains(&t) { (PostureState::Moving, 0.0) } else { seated(3.0) }
+            if (1800.0..1980.0).contains(&t) {
+                (PostureState::Moving, 0.0)
+            } else {
+                seated(3.0)
+            }
         });
         assert_eq!(kinds(&ev), vec![("break_taken", 1920)]);
 
         // A 1-minute walk is not a break: the reminder still comes, at 45 min of sitting.
         let ev = run(&cfg, 2900.0, |t| {
-            if (1800.0..1860.0).contains(&t) { (PostureState::Moving, 0.0) } else { seated(3.0) }
+            if (1800.0..1860.0).contains(&t) {
+                (PostureState::Moving, 0.0)
+            } else {
+                seated(3.0)
+            }
         });
         assert_eq!(kinds(&ev), vec![("break_reminder", 2760)]);
     }
 
     #[test]
     fn events_serialize_with_time_and_kind() {
-        let e = Event { time_s: 1.5, kind: EventKind::SensorGap { from_s: 0.5, duration_s: 1.0 } };
+        let e = Event {
+            time_s: 1.5,
+            kind: EventKind::SensorGap {
+                from_s: 0.5,
+                duration_s: 1.0,
+            },
+        };
         let json = serde_json::to_string(&e).unwrap_or_default();
-        assert_eq!(json, r#"{"time_s":1.5,"kind":"sensor_gap","from_s":0.5,"duration_s":1.0}"#);
+        assert_eq!(
+            json,
+            r#"{"time_s":1.5,"kind":"sensor_gap","from_s":0.5,"duration_s":1.0}"#
+        );
         let back: Result<Event, _> = serde_json::from_str(&json);
         assert_eq!(back.ok(), Some(e));
     }

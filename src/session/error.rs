@@ -24,11 +24,19 @@ pub enum SessionErrorKind {
     /// A required column is absent from the header.
     MissingColumn,
     /// A row has a different number of fields than the header.
-    ColumnCount { expected: usize, found: usize },
+    ColumnCount {
+        expected: usize,
+        found: usize,
+    },
     /// A field that must be a finite number is not.
-    NotANumber { text: String },
+    NotANumber {
+        text: String,
+    },
     /// A row's time is earlier than the previous row's.
-    TimeBackwards { previous_s: f64, found_s: f64 },
+    TimeBackwards {
+        previous_s: f64,
+        found_s: f64,
+    },
     /// A row is not valid UTF-8 text.
     NotText,
 }
@@ -64,9 +72,14 @@ impl fmt::Display for SessionError {
                 f,
                 ": no header line (expected one starting time_s,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps)"
             ),
-            SessionErrorKind::MissingColumn => write!(f, ": required column missing from the header"),
+            SessionErrorKind::MissingColumn => {
+                write!(f, ": required column missing from the header")
+            }
             SessionErrorKind::ColumnCount { expected, found } => {
-                write!(f, ": expected {expected} fields like the header, found {found}")
+                write!(
+                    f,
+                    ": expected {expected} fields like the header, found {found}"
+                )
             }
             SessionErrorKind::NotANumber { text } => {
                 write!(f, ": not a finite number: '{}'", text.escape_debug())

@@ -160,6 +160,10 @@ mod tests {
         assert!(m.set("operator", "me").is_none());
         assert_eq!(m.rate_hz, Some(100.0));
         assert_eq!(m.other.len(), 2);
-        assert!(m.entries().iter().any(|(k, v)| k == "operator" && v == "me"));
+        assert!(
+            m.entries()
+                .iter()
+                .any(|(k, v)| k == "operator" && v == "me")
+        );
     }
 }

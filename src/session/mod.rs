@@ -12,5 +12,5 @@ mod writer;
 
 pub use error::{SessionError, SessionErrorKind};
 pub use meta::{CalibrationWindows, SessionMeta};
-pub use reader::{read_all, SessionReader, REQUIRED_COLUMNS};
-pub use writer::{SessionWriter, FORMAT_VERSION};
+pub use reader::{REQUIRED_COLUMNS, SessionReader, read_all};
+pub use writer::{FORMAT_VERSION, SessionWriter};

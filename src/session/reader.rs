@@ -38,8 +38,8 @@ pub struct SessionReader<R> {
 impl SessionReader<BufReader<File>> {
     /// Opens a file and reads its metadata and header.
     pub fn open(path: &Path) -> Result<Self, SessionError> {
-        let file = File::open(path)
-            .map_err(|e| SessionError::new(path, None, SessionErrorKind::Io(e)))?;
+        let file =
+            File::open(path).map_err(|e| SessionError::new(path, None, SessionErrorKind::Io(e)))?;
         Self::new(BufReader::with_capacity(1 << 16, file), path)
     }
 }
@@ -125,11 +125,12 @@ impl<R: BufRead> SessionReader<R> {
         let text = String::from_utf8_lossy(&self.line[1..]).into_owned();
         if let Some((key, value)) = text.trim().split_once('=') {
             let key = key.trim();
-            if !key.is_empty() && !key.contains(char::is_whitespace) {
-                if let Some(w) = self.meta.set(key, value) {
-                    let w = format!("{}:{}: {w}", self.file.display(), self.line_no);
-                    self.warnings.push(w);
-                }
+            if !key.is_empty()
+                && !key.contains(char::is_whitespace)
+                && let Some(w) = self.meta.set(key, value)
+            {
+                let w = format!("{}:{}: {w}", self.file.display(), self.line_no);
+                self.warnings.push(w);
             }
         }
     }
@@ -148,7 +149,8 @@ impl<R: BufRead> SessionReader<R> {
             }
             break;
         }
-        let text = std::str::from_utf8(&self.line).map_err(|_| self.err(SessionErrorKind::NotText))?;
+        let text =
+            std::str::from_utf8(&self.line).map_err(|_| self.err(SessionErrorKind::NotText))?;
         // A UTF-8 byte-order mark from spreadsheet exports is not part of the first name.
         let text = text.trim_start_matches('\u{feff}');
         self.header = text.split(',').map(|h| h.trim().to_string()).collect();
@@ -188,15 +190,15 @@ impl<R: BufRead> SessionReader<R> {
             }));
         }
         let t = values[0];
-        if let Some(prev) = self.last_t {
-            if t < prev {
-                return Err(self
-                    .err(SessionErrorKind::TimeBackwards {
-                        previous_s: prev,
-                        found_s: t,
-                    })
-                    .with_column("time_s"));
-            }
+        if let Some(prev) = self.last_t
+            && t < prev
+        {
+            return Err(self
+                .err(SessionErrorKind::TimeBackwards {
+                    previous_s: prev,
+                    found_s: t,
+                })
+                .with_column("time_s"));
         }
         Ok(ImuSample::new(
             t,
@@ -264,7 +266,10 @@ impl<R: BufRead> Iterator for SessionReader<R> {
 }
 
 /// Convenience for tests and small tools: reads a whole session from any `Read`.
-pub fn read_all(input: impl Read, name: &str) -> Result<(SessionMeta, Vec<ImuSample>), SessionError> {
+pub fn read_all(
+    input: impl Read,
+    name: &str,
+) -> Result<(SessionMeta, Vec<ImuSample>), SessionError> {
     let mut reader = SessionReader::new(BufReader::new(input), Path::new(name))?;
     let mut samples = Vec::new();
     while let Some(s) = reader.next_sample()? {
@@ -311,17 +316,36 @@ mod tests {
     #[test]
     fn errors_name_file_line_and_column() {
         let h = "time_s,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n";
-        let e = all(&format!("{h}0,0,0,1,0,0,0\n1,0,abc,1,0,0,0\n")).err().map(|e| e.to_string());
-        assert_eq!(e.as_deref(), Some("t.csv:3: column 'ay_g': not a finite number: 'abc'"));
-        let e = all(&format!("{h}1,0,0,1,0,0,0\n0.5,0,0,1,0,0,0\n")).err().map(|e| e.to_string());
+        let e = all(&format!("{h}0,0,0,1,0,0,0\n1,0,abc,1,0,0,0\n"))
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("t.csv:3: column 'ay_g': not a finite number: 'abc'")
+        );
+        let e = all(&format!("{h}1,0,0,1,0,0,0\n0.5,0,0,1,0,0,0\n"))
+            .err()
+            .map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.starts_with("t.csv:3: column 'time_s': time goes backwards")));
-        let e = all(&format!("{h}1,0,0,1,0,0\n")).err().map(|e| e.to_string());
-        assert_eq!(e.as_deref(), Some("t.csv:2: expected 7 fields like the header, found 6"));
-        let e = all("time_s,ax_g,ay_g,az_g,gx_dps,gy_dps\n").err().map(|e| e.to_string());
-        assert_eq!(e.as_deref(), Some("t.csv:1: column 'gz_dps': required column missing from the header"));
+        let e = all(&format!("{h}1,0,0,1,0,0\n"))
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("t.csv:2: expected 7 fields like the header, found 6")
+        );
+        let e = all("time_s,ax_g,ay_g,az_g,gx_dps,gy_dps\n")
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("t.csv:1: column 'gz_dps': required column missing from the header")
+        );
         let e = all("# only a comment\n").err().map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.contains("no header")));
-        let e = all(&format!("{h}1,0,0,1,0,0,inf\n")).err().map(|e| e.to_string());
+        let e = all(&format!("{h}1,0,0,1,0,0,inf\n"))
+            .err()
+            .map(|e| e.to_string());
         assert!(e.is_some_and(|e| e.contains("gz_dps")));
     }
 
@@ -329,7 +353,9 @@ mod tests {
     fn skip_bad_rows_counts_and_goes_on() {
         let text = "time_s,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n\
                     junk\n1,0,0,1,0,0,0\n0.5,0,0,1,0,0,0\n2,0,0,1,0,0,0\n";
-        let mut r = reader(text).unwrap_or_else(|e| panic!("{e}")).skip_bad_rows(true);
+        let mut r = reader(text)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .skip_bad_rows(true);
         let times: Vec<f64> = r.by_ref().filter_map(Result::ok).map(|s| s.t_s).collect();
         assert_eq!(times, vec![0.0, 1.0, 2.0]);
         let (n, first) = r.skipped_rows();
