@@ -12,5 +12,6 @@ pub mod posture;
 pub mod replay;
 pub mod sample;
 pub mod session;
+pub mod source;
 
 pub use sample::ImuSample;
