@@ -12,6 +12,7 @@ pub mod posture;
 pub mod replay;
 pub mod sample;
 pub mod session;
+pub mod sim;
 pub mod source;
 
 pub use sample::ImuSample;
