@@ -48,7 +48,11 @@ pub enum LinkState {
     /// Open, but nothing has arrived for a while.
     Silent { for_s: f64 },
     /// The device went away (unplugged, port closed); retrying.
-    Reconnecting { reason: String, attempt: u32, retry_in_s: f64 },
+    Reconnecting {
+        reason: String,
+        attempt: u32,
+        retry_in_s: f64,
+    },
     /// A finite source (a replayed file) has no more samples.
     Ended,
 }
