@@ -4,6 +4,7 @@
 //! [`posture`] (angles, states, rules) → recorder/store → UI. The [`pipeline`] runs the stages in
 //! order and is the one implementation shared by the headless replay, the live link and the GUI.
 
+pub mod app;
 pub mod format;
 pub mod fusion;
 pub mod number;

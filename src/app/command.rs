@@ -1,0 +1,115 @@
+//! What the UI asks the engine to do. Panels send these instead of mutating shared state.
+
+use std::path::PathBuf;
+
+use super::state::Settings;
+
+/// How long a snooze lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnoozeLength {
+    Minutes(u32),
+    /// Until local midnight.
+    UntilTomorrow,
+}
+
+impl SnoozeLength {
+    /// Words for buttons and the status line.
+    pub fn label(self) -> String {
+        match self {
+            Self::Minutes(60) => "1 h".into(),
+            Self::Minutes(m) if m % 60 == 0 => format!("{} h", m / 60),
+            Self::Minutes(m) => format!("{m} min"),
+            Self::UntilTomorrow => "until tomorrow".into(),
+        }
+    }
+}
+
+/// Replay speeds offered by the player.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplaySpeed {
+    #[default]
+    X1,
+    X2,
+    X5,
+    X10,
+    X60,
+    /// As fast as the pipeline runs.
+    Max,
+}
+
+impl ReplaySpeed {
+    pub const ALL: [ReplaySpeed; 6] = [
+        Self::X1,
+        Self::X2,
+        Self::X5,
+        Self::X10,
+        Self::X60,
+        Self::Max,
+    ];
+
+    /// Session seconds per wall second (`None`: unpaced).
+    pub fn factor(self) -> Option<f64> {
+        match self {
+            Self::X1 => Some(1.0),
+            Self::X2 => Some(2.0),
+            Self::X5 => Some(5.0),
+            Self::X10 => Some(10.0),
+            Self::X60 => Some(60.0),
+            Self::Max => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::X1 => "1×",
+            Self::X2 => "2×",
+            Self::X5 => "5×",
+            Self::X10 => "10×",
+            Self::X60 => "60×",
+            Self::Max => "as fast as possible",
+        }
+    }
+}
+
+/// Where samples should come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceChoice {
+    /// The built-in simulated wearer.
+    Demo,
+    /// A sensor on a serial port (`None`: find one).
+    Serial { port: Option<String>, baud: u32 },
+}
+
+/// A request from the UI to the pipeline thread.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Start (or restart) the two-step calibration wizard.
+    StartCalibration,
+    /// Leave the wizard (keeps the previous calibration).
+    CancelCalibration,
+    /// Forget the calibration (e.g. after moving the sensor).
+    ClearCalibration,
+    Snooze(SnoozeLength),
+    EndSnooze,
+    SetMeetingMode(bool),
+    /// New settings (already validated by the panel; the engine validates again).
+    SetSettings(Box<Settings>),
+    UseSource(SourceChoice),
+    RefreshPorts,
+    RefreshSessions,
+    /// Open a recorded session in the replay player (paused at its start).
+    OpenSession(PathBuf),
+    /// Leave the replay and go back to the live source.
+    CloseReplay,
+    StartRecording,
+    StopRecording,
+    ReplayPlay,
+    ReplayPause,
+    ReplaySpeed(ReplaySpeed),
+    /// Seek to this session time, seconds.
+    ReplaySeek(f64),
+    DismissBanner,
+    /// The wearer did the suggested break exercise.
+    BreakDone,
+    Shutdown,
+}

@@ -1,0 +1,22 @@
+//! The desktop app's engine: everything the window shows is computed here, on the pipeline
+//! thread, and published to a bounded [`store::Shared`] the UI reads. The UI sends
+//! [`Command`]s back. No egui type appears in this module, so the whole app can be driven and
+//! tested without a window.
+
+pub mod clock;
+pub mod command;
+pub mod demo;
+pub mod engine;
+pub mod notifier;
+pub mod ports;
+pub mod recorder;
+pub mod replay_source;
+pub mod state;
+pub mod store;
+pub mod wizard;
+
+pub use clock::{Clock, SystemClock};
+pub use command::{Command, ReplaySpeed, SnoozeLength, SourceChoice};
+pub use engine::{Engine, EngineHandle, EngineOptions, Waker};
+pub use state::{Paths, Settings};
+pub use store::Shared;
