@@ -7,6 +7,7 @@
 pub mod app;
 pub mod format;
 pub mod fusion;
+pub mod gui;
 pub mod number;
 pub mod pipeline;
 pub mod posture;
@@ -15,5 +16,6 @@ pub mod sample;
 pub mod session;
 pub mod sim;
 pub mod source;
+pub mod ui;
 
 pub use sample::ImuSample;

@@ -23,6 +23,9 @@ Run without a command to open the desktop app. The commands below work without a
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Print the window's frame counts every 10 s to stderr (for measuring the app's cost).
+    #[arg(long, global = true)]
+    stats: bool,
 }
 
 #[derive(Subcommand)]
@@ -63,11 +66,9 @@ fn main() -> ExitCode {
     init_logging();
     let cli = Cli::parse();
     let result = match cli.command {
+        Some(Command::Replay(args)) if !args.headless => open_gui(Some(args.file), cli.stats),
         Some(Command::Replay(args)) => run_replay(args),
-        None => Err(
-            "the desktop app is not built yet; see `spinewatch --help` for the headless commands"
-                .into(),
-        ),
+        None => open_gui(None, cli.stats),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -98,10 +99,12 @@ fn load_config(path: Option<&PathBuf>) -> Result<Config, String> {
     Ok(loaded.config)
 }
 
+/// The desktop app; without a display, a one-line message pointing to the headless commands.
+fn open_gui(replay: Option<PathBuf>, stats: bool) -> Result<(), String> {
+    spinewatch::gui::run(spinewatch::gui::GuiOptions { replay, stats }).map_err(|e| e.to_string())
+}
+
 fn run_replay(args: ReplayArgs) -> Result<(), String> {
-    if !args.headless {
-        return Err("replay in the window is not available yet; add --headless".into());
-    }
     let opts = ReplayOptions {
         config: load_config(args.config.as_ref())?,
         input: args.file,

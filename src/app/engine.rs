@@ -20,7 +20,7 @@ use crate::pipeline::{Pipeline, WindowCapture, human_duration};
 use crate::posture::exercises::EXERCISES;
 use crate::posture::{Calibration, Event, EventKind, PostureState};
 use crate::sample::ImuSample;
-use crate::session::{CalibrationWindows, SessionMeta, SessionError};
+use crate::session::{CalibrationWindows, SessionError, SessionMeta};
 use crate::source::{LinkState, SampleSource, SourceEvent, SourceKind};
 
 use super::clock::{Clock, seconds_until_midnight};
@@ -32,7 +32,7 @@ use super::recorder::{Recorder, list_sessions};
 use super::replay_source::{self, ReplaySource};
 use super::state::{self, Paths, Settings};
 use super::store::{
-    Banner, BannerKind, MarkerKind, Overview, RecordingView, ReplayView, Shared, Today, Toast,
+    Banner, BannerKind, MarkerKind, Overview, RecordingView, ReplayView, Shared, Toast, Today,
     WizardView,
 };
 use super::wizard::{Outcome, Wizard};
@@ -118,25 +118,25 @@ impl EngineHandle {
 }
 
 enum Active {
-    Demo(DemoSource),
+    Demo(Box<DemoSource>),
     Live(Box<dyn SampleSource>),
-    Replay(ReplaySource),
+    Replay(Box<ReplaySource>),
 }
 
 impl Active {
     fn source(&mut self) -> &mut dyn SampleSource {
         match self {
-            Self::Demo(d) => d,
+            Self::Demo(d) => d.as_mut(),
             Self::Live(l) => l.as_mut(),
-            Self::Replay(r) => r,
+            Self::Replay(r) => r.as_mut(),
         }
     }
 
     fn source_ref(&self) -> &dyn SampleSource {
         match self {
-            Self::Demo(d) => d,
+            Self::Demo(d) => d.as_ref(),
             Self::Live(l) => l.as_ref(),
-            Self::Replay(r) => r,
+            Self::Replay(r) => r.as_ref(),
         }
     }
 
@@ -229,7 +229,7 @@ impl Engine {
             clock,
             notifier,
             settings,
-            active: Active::Demo(demo),
+            active: Active::Demo(Box::new(demo)),
             live_choice: SourceChoice::Demo,
             events: Vec::new(),
             source_events: Vec::new(),
@@ -463,9 +463,9 @@ impl Engine {
         }
 
         // Counters.
-        let dt = self
-            .prev_t_s
-            .map_or(0.0, |p| (t - p).clamp(0.0, self.pipeline.config().sensor_gap_s));
+        let dt = self.prev_t_s.map_or(0.0, |p| {
+            (t - p).clamp(0.0, self.pipeline.config().sensor_gap_s)
+        });
         self.prev_t_s = Some(t);
         let state = step.posture.state;
         self.today.monitored_s += dt;
@@ -586,23 +586,21 @@ impl Engine {
                 }
                 self.urgent = true;
             }
-            EventKind::SlouchEnd { alerts, .. } => {
-                if alerts > 0 && self.awaiting_correction {
-                    self.awaiting_correction = false;
-                    if matches!(
-                        sh.banner.as_ref().map(|b| &b.kind),
-                        Some(BannerKind::Slouch { .. })
-                    ) {
-                        sh.banner = None;
-                    }
-                    if !seeking {
-                        sh.toast = Some(Toast {
-                            text: "Nice, you are sitting upright again.".into(),
-                            until_s: e.time_s + TOAST_S,
-                        });
-                    }
-                    self.urgent = true;
+            EventKind::SlouchEnd { alerts, .. } if alerts > 0 && self.awaiting_correction => {
+                self.awaiting_correction = false;
+                if matches!(
+                    sh.banner.as_ref().map(|b| &b.kind),
+                    Some(BannerKind::Slouch { .. })
+                ) {
+                    sh.banner = None;
                 }
+                if !seeking {
+                    sh.toast = Some(Toast {
+                        text: "Nice, you are sitting upright again.".into(),
+                        until_s: e.time_s + TOAST_S,
+                    });
+                }
+                self.urgent = true;
             }
             EventKind::BreakReminder {
                 sitting_s,
@@ -775,7 +773,9 @@ impl Engine {
         let works = self.notifier.works();
         if works != sh.notifications_work {
             if works == Some(false) && self.settings.notifications {
-                sh.notice("desktop notifications are not available here; alerts show in this window");
+                sh.notice(
+                    "desktop notifications are not available here; alerts show in this window",
+                );
             }
             sh.notifications_work = works;
             self.urgent = true;
@@ -860,9 +860,7 @@ impl Engine {
             Command::Snooze(length) => {
                 let seconds = match length {
                     SnoozeLength::Minutes(m) => f64::from(m) * 60.0,
-                    SnoozeLength::UntilTomorrow => {
-                        seconds_until_midnight(self.clock.local_now())
-                    }
+                    SnoozeLength::UntilTomorrow => seconds_until_midnight(self.clock.local_now()),
                 };
                 self.snooze_until_s = Some(self.now_s + seconds);
                 self.snooze_label = Some(length.label());
@@ -944,17 +942,15 @@ impl Engine {
             sh.notice(format!("settings not applied: {e}"));
             return;
         }
-        let reopen = (new.port.clone(), new.baud) != (self.settings.port.clone(), self.settings.baud)
+        let reopen = (new.port.clone(), new.baud)
+            != (self.settings.port.clone(), self.settings.baud)
             && matches!(self.active, Active::Live(_));
         if new.posture != *self.pipeline.config() {
             self.pipeline.set_config(new.posture.clone());
         }
         // The calibration belongs to the engine; a stale copy from the panel must not undo it.
         let calibration = self.settings.calibration.clone();
-        self.settings = Settings {
-            calibration,
-            ..new
-        };
+        self.settings = Settings { calibration, ..new };
         sh.settings = self.settings.clone();
         self.save_settings(sh);
         if reopen {
@@ -1023,7 +1019,7 @@ impl Engine {
                 self.auto_windows = demo
                     .calibration_windows()
                     .map(|w| (w, WindowCapture::default()));
-                self.active = Active::Demo(demo);
+                self.active = Active::Demo(Box::new(demo));
                 self.live_choice = SourceChoice::Demo;
             }
         }
@@ -1062,7 +1058,7 @@ impl Engine {
             calibration_note: self.replay_note.clone(),
         });
         sh.source = source.info();
-        self.active = Active::Replay(source);
+        self.active = Active::Replay(Box::new(source));
         self.start_scan(path);
     }
 
@@ -1117,7 +1113,7 @@ impl Engine {
             v.position_s = 0.0;
             v.ended = false;
         }
-        self.active = Active::Replay(fresh);
+        self.active = Active::Replay(Box::new(fresh));
     }
 
     fn start_recording(&mut self, sh: &mut Shared) {

@@ -139,8 +139,8 @@ impl Settings {
     /// Parses a settings file's text. The posture part goes through [`Config::from_json_str`]
     /// (unknown keys warn, bad values are errors).
     pub fn from_json_str(text: &str) -> Result<(Settings, Vec<String>), SettingsError> {
-        let mut value: Value =
-            serde_json::from_str(text).map_err(|e| SettingsError(format!("not valid JSON: {e}")))?;
+        let mut value: Value = serde_json::from_str(text)
+            .map_err(|e| SettingsError(format!("not valid JSON: {e}")))?;
         let mut warnings = Vec::new();
         let posture = match value.as_object_mut().and_then(|o| o.remove("posture")) {
             Some(p) => {

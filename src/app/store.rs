@@ -31,7 +31,10 @@ impl FlexionRing {
         self.t_s.push_back(t_s);
         self.deg.push_back(deg.map_or(f32::NAN, |d| d as f32));
         while self.t_s.len() > RING_CAP
-            || self.t_s.front().is_some_and(|&first| t_s - first > HISTORY_S)
+            || self
+                .t_s
+                .front()
+                .is_some_and(|&first| t_s - first > HISTORY_S)
         {
             self.t_s.pop_front();
             self.deg.pop_front();
@@ -105,7 +108,10 @@ pub struct Marker {
 /// The in-app alert banner.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BannerKind {
-    Slouch { held_s: f64, flexion_deg: f64 },
+    Slouch {
+        held_s: f64,
+        flexion_deg: f64,
+    },
     Break {
         exercise: String,
         dose: String,
@@ -333,7 +339,10 @@ impl Shared {
     pub fn push_marker(&mut self, t_s: f64, kind: MarkerKind) {
         self.markers.push_back(Marker { t_s, kind });
         while self.markers.len() > MARKER_CAP
-            || self.markers.front().is_some_and(|m| t_s - m.t_s > HISTORY_S)
+            || self
+                .markers
+                .front()
+                .is_some_and(|m| t_s - m.t_s > HISTORY_S)
         {
             self.markers.pop_front();
         }

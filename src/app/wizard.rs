@@ -138,9 +138,7 @@ impl Wizard {
                 let upright = &self.capture.upright;
                 match Calibration::from_windows(upright, upright, None, &config.calibration) {
                     Err(e @ CalibrationError::UprightNotStill { .. })
-                    | Err(e @ CalibrationError::EmptyWindow { .. }) => {
-                        self.fail(1, e.to_string())
-                    }
+                    | Err(e @ CalibrationError::EmptyWindow { .. }) => self.fail(1, e.to_string()),
                     _ => {
                         self.phase = Phase::Lean { start_s: s.t_s };
                         None
