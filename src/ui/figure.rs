@@ -6,7 +6,7 @@ use super::theme;
 
 /// Draws the figure; `flexion_deg` `None` draws it greyed at upright.
 pub fn figure_ui(ui: &mut Ui, flexion_deg: Option<f64>, threshold_deg: f64, colour: Color32) {
-    let size = vec2(190.0, 210.0);
+    let size = vec2(200.0, 220.0);
     let (response, painter) = ui.allocate_painter(size, Sense::hover());
     response.widget_info(|| {
         egui::WidgetInfo::labeled(
@@ -20,7 +20,7 @@ pub fn figure_ui(ui: &mut Ui, flexion_deg: Option<f64>, threshold_deg: f64, colo
     });
     let r = response.rect;
     let floor_y = r.bottom() - 12.0;
-    let hip = pos2(r.left() + 70.0, floor_y - 78.0);
+    let hip = pos2(r.left() + 78.0, floor_y - 64.0);
     let line =
         |a: Pos2, b: Pos2, w: f32, c: Color32| Shape::line_segment([a, b], Stroke::new(w, c));
     let chair = Color32::from_rgb(0xc9, 0xcf, 0xd6);
@@ -68,7 +68,7 @@ pub fn figure_ui(ui: &mut Ui, flexion_deg: Option<f64>, threshold_deg: f64, colo
     painter.extend(guide(threshold_deg, theme::BAD.gamma_multiply(0.5)));
 
     // Legs.
-    let knee = hip + vec2(62.0, 0.0);
+    let knee = hip + vec2(58.0, 0.0);
     let ankle = pos2(knee.x + 4.0, floor_y - 2.0);
     let body = Color32::from_rgb(0x4a, 0x55, 0x60);
     painter.add(line(hip, knee, 11.0, body));
@@ -76,19 +76,19 @@ pub fn figure_ui(ui: &mut Ui, flexion_deg: Option<f64>, threshold_deg: f64, colo
     painter.add(line(ankle, ankle + vec2(14.0, 0.0), 6.0, body));
 
     // Trunk, tilted; neck and head continue it with a little forward head posture.
-    let f = flexion_deg.unwrap_or(0.0).clamp(-45.0, 90.0);
-    let shoulder = hip + dir(f) * 96.0;
+    let f = flexion_deg.unwrap_or(0.0).clamp(-35.0, 90.0);
+    let shoulder = hip + dir(f) * 84.0;
     let neck_dir = dir(f + 0.25 * f.max(0.0));
-    let head = shoulder + neck_dir * 30.0;
+    let head = shoulder + neck_dir * 26.0;
     painter.add(line(hip, shoulder, 14.0, colour));
     painter.add(line(shoulder, shoulder + neck_dir * 14.0, 6.0, colour));
-    painter.add(Shape::circle_filled(head, 15.0, colour));
+    painter.add(Shape::circle_filled(head, 13.0, colour));
     // Arm towards the desk.
-    let elbow = shoulder + vec2(8.0, 42.0);
+    let elbow = shoulder + vec2(8.0, 36.0);
     painter.add(line(shoulder, elbow, 7.0, colour.gamma_multiply(0.8)));
     painter.add(line(
         elbow,
-        elbow + vec2(36.0, -4.0),
+        elbow + vec2(32.0, -4.0),
         6.0,
         colour.gamma_multiply(0.8),
     ));

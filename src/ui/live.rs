@@ -61,6 +61,8 @@ impl LiveData {
     }
 }
 
+const CARD_W: f32 = 150.0;
+
 fn card(ui: &mut Ui, caption: &str, value: String) {
     egui::Frame::new()
         .fill(theme::CARD)
@@ -68,9 +70,11 @@ fn card(ui: &mut Ui, caption: &str, value: String) {
         .corner_radius(8.0)
         .inner_margin(egui::Margin::symmetric(12, 8))
         .show(ui, |ui| {
-            ui.set_min_width(132.0);
-            ui.label(RichText::new(caption).small().color(theme::MUTED));
-            ui.label(RichText::new(value).size(20.0).color(theme::INK).strong());
+            ui.set_width(CARD_W - 24.0);
+            ui.vertical(|ui| {
+                ui.label(RichText::new(caption).small().color(theme::MUTED));
+                ui.label(RichText::new(value).size(20.0).color(theme::INK).strong());
+            });
         });
 }
 
@@ -135,8 +139,11 @@ pub fn header_ui(ui: &mut Ui, d: &LiveData, handle: &EngineHandle) {
                 );
             }
         });
-        ui.with_layout(Layout::right_to_left(Align::TOP), |ui| {
-            ui.add_space(4.0);
+        // Today's counters, right-aligned as a 2×2 grid.
+        let cards_w = 2.0 * CARD_W + 10.0;
+        ui.add_space((ui.available_width() - cards_w).max(8.0));
+        ui.vertical(|ui| {
+            ui.add_space(10.0);
             egui::Grid::new("today_cards")
                 .spacing([10.0, 10.0])
                 .show(ui, |ui| {
@@ -184,11 +191,18 @@ pub fn plot_ui(ui: &mut Ui, d: &LiveData, span_s: &mut f64) {
             }
         }
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-            ui.label(
-                RichText::new("▏ alert   ▏ break reminder   ▏ calibrated")
-                    .small()
-                    .color(theme::MUTED),
-            );
+            for (text, colour) in [
+                ("calibrated", theme::GOOD),
+                ("break reminder", theme::BACK),
+                ("alert", theme::WARN),
+            ] {
+                ui.label(
+                    RichText::new(format!("| {text}"))
+                        .small()
+                        .strong()
+                        .color(colour),
+                );
+            }
         });
     });
     let mut points = Vec::with_capacity(d.bins.len() * 2);
@@ -208,6 +222,8 @@ pub fn plot_ui(ui: &mut Ui, d: &LiveData, span_s: &mut f64) {
         .allow_boxed_zoom(false)
         .allow_double_click_reset(false)
         .show_x(false)
+        .show_y(false)
+        .show_crosshair(false)
         .include_y(-20.0)
         .include_y(d.threshold + 20.0)
         .default_x_bounds(-span, 0.0)

@@ -138,7 +138,7 @@ impl FrameData {
             meeting: sh.snooze.meeting,
             recording: sh.recording.as_ref().map(|r| {
                 format!(
-                    "Recording {}  →  {}",
+                    "Recording {} to {}",
                     replay::clock_time(r.duration_s),
                     r.path.display()
                 )
@@ -241,13 +241,16 @@ impl SpinewatchApp {
                 let recording = d.recording.is_some();
                 if recording {
                     if ui
-                        .button(RichText::new("■ Stop recording").color(theme::BAD))
+                        .button(RichText::new("Stop recording").color(theme::BAD))
                         .clicked()
                     {
                         self.handle.send(Command::StopRecording);
                     }
                 } else if ui
-                    .add_enabled(d.replay.is_none(), egui::Button::new("● Record"))
+                    .add_enabled(
+                        d.replay.is_none(),
+                        egui::Button::new(RichText::new("Record").color(theme::BAD)),
+                    )
                     .on_hover_text("Record the live data to a session file")
                     .clicked()
                 {
@@ -291,7 +294,9 @@ impl SpinewatchApp {
             (None, SourceKind::Demo) => theme::BACK,
             (None, _) => theme::GOOD,
         };
-        let label = RichText::new(format!("● {}", d.source_label)).color(colour);
+        let label = RichText::new(format!("Source: {}", d.source_label))
+            .color(colour)
+            .strong();
         ui.menu_button(label, |ui| {
             ui.label(RichText::new("Source").small().color(theme::MUTED));
             if ui.button("Demo sensor (simulated wearer)").clicked() {
@@ -403,7 +408,7 @@ fn status_bar(ui: &mut Ui, d: &FrameData) {
         });
     });
     if let Some(n) = d.notices.last() {
-        ui.label(RichText::new(format!("⚠ {n}")).color(theme::WARN));
+        ui.label(RichText::new(format!("Note: {n}")).color(theme::WARN));
     }
 }
 

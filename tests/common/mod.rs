@@ -1,0 +1,173 @@
+//! Shared rig for the UI tests: a scripted session written to a temporary directory, the
+//! engine driven step by step on the test thread (no pipeline thread, no wall clock), and the
+//! window drawn by egui_kittest.
+
+#![allow(dead_code)]
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use spinewatch::app::clock::FixedClock;
+use spinewatch::app::engine::StartSource;
+use spinewatch::app::notifier::MemoryNotifier;
+use spinewatch::app::store::Shared;
+use spinewatch::app::{Engine, EngineHandle, EngineOptions, Paths};
+use spinewatch::session::{CalibrationWindows, SessionMeta, SessionWriter};
+use spinewatch::sim::{Script, Segment, SimOptions, Simulator};
+use spinewatch::ui::SpinewatchApp;
+
+pub fn slouch(hold_s: f64) -> Segment {
+    Segment::Slouch {
+        creep_s: 3.0,
+        hold_s,
+        flexion_deg: 35.0,
+        lateral_deg: 0.0,
+    }
+}
+
+pub fn upright(duration_s: f64) -> Segment {
+    Segment::Upright {
+        duration_s,
+        flexion_deg: 2.0,
+        lateral_deg: 0.0,
+    }
+}
+
+/// Writes a simulated session at 100 Hz; with `store_windows` the file carries its calibration
+/// windows (so a replay is calibrated from the start).
+pub fn write_session(
+    dir: &Path,
+    name: &str,
+    segments: Vec<Segment>,
+    store_windows: bool,
+) -> PathBuf {
+    let script = Script::from_segments(segments);
+    let windows = script.calibration_windows();
+    let sim = Simulator::new(
+        script,
+        SimOptions {
+            seed: 11,
+            ..SimOptions::default()
+        },
+    );
+    let meta = SessionMeta {
+        device: Some("simulated wearer".into()),
+        rate_hz: Some(100.0),
+        calibration_windows: windows
+            .filter(|_| store_windows)
+            .map(|w| CalibrationWindows {
+                upright_s: w.upright_s,
+                forward_s: w.forward_s,
+            }),
+        ..SessionMeta::default()
+    };
+    let path = dir.join(name);
+    let file = File::create(&path).unwrap_or_else(|e| panic!("{e}"));
+    let mut w = SessionWriter::new(BufWriter::new(file), &meta).unwrap_or_else(|e| panic!("{e}"));
+    for (s, _) in sim {
+        w.write_sample(&s).unwrap_or_else(|e| panic!("{e}"));
+    }
+    w.flush().unwrap_or_else(|e| panic!("{e}"));
+    path
+}
+
+pub struct Rig {
+    pub engine: Engine,
+    pub handle: EngineHandle,
+    pub harness: Harness<'static, SpinewatchApp>,
+    pub notifier: MemoryNotifier,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A rig over `dir` (settings and recordings live there), opening `start`. Unpaced replays
+/// advance `batch` samples per engine tick.
+pub fn rig_in(dir: tempfile::TempDir, start: StartSource, batch: usize) -> Rig {
+    let notifier = MemoryNotifier::default();
+    let noon = chrono::NaiveDate::from_ymd_opt(2025, 6, 2)
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .unwrap_or_default();
+    let (engine, handle) = Engine::new(
+        EngineOptions {
+            paths: Paths::under(dir.path()),
+            start,
+            replay_batch: batch,
+            persist: true,
+            demo_seed: 3,
+        },
+        Box::new(FixedClock(noon)),
+        Box::new(notifier.clone()),
+    );
+    let app = SpinewatchApp::new(handle.clone());
+    let harness = Harness::builder()
+        .with_size([1040.0, 700.0])
+        .build_ui_state(|ui, app: &mut SpinewatchApp| app.show(ui), app);
+    let mut rig = Rig {
+        engine,
+        handle,
+        harness,
+        notifier,
+        dir,
+    };
+    rig.settle();
+    rig
+}
+
+impl Rig {
+    /// Lets the engine take pending commands and catch up, then redraws.
+    pub fn settle(&mut self) {
+        self.harness.run();
+        self.engine.run_until_idle(100_000);
+        self.harness.run();
+    }
+
+    /// One engine tick, then a redraw.
+    pub fn tick(&mut self) {
+        self.harness.run();
+        self.engine.tick();
+        self.harness.run();
+    }
+
+    pub fn read<R>(&self, f: impl FnOnce(&Shared) -> R) -> R {
+        self.handle.read(f)
+    }
+
+    pub fn click(&mut self, label: &str) {
+        self.harness.get_by_label(label).click();
+        self.harness.run();
+    }
+
+    pub fn has(&self, label: &str) -> bool {
+        self.harness.query_by_label(label).is_some()
+    }
+
+    pub fn has_text(&self, part: &str) -> bool {
+        self.harness.query_by_label_contains(part).is_some()
+    }
+
+    /// Ticks until `done` holds (at most `max` ticks); returns whether it did.
+    pub fn tick_until(&mut self, max: usize, done: impl Fn(&Shared) -> bool) -> bool {
+        for _ in 0..max {
+            if self.read(&done) {
+                self.harness.run();
+                return true;
+            }
+            self.engine.tick();
+        }
+        self.harness.run();
+        self.read(done)
+    }
+
+    /// Picks a replay speed through the Speed combo box.
+    pub fn choose_speed(&mut self, label: &str) {
+        self.click("Speed");
+        self.click(label);
+        self.settle();
+    }
+}
