@@ -9,6 +9,7 @@ pub mod fusion;
 pub mod number;
 pub mod pipeline;
 pub mod posture;
+pub mod protocol;
 pub mod replay;
 pub mod sample;
 pub mod session;
