@@ -7,6 +7,8 @@ use clap::{Args, Parser, Subcommand};
 use spinewatch::posture::Config;
 use spinewatch::replay::{self, CalibrationSource, ReplayOptions};
 use spinewatch::session::CalibrationWindows;
+use spinewatch::sim::Mount;
+use spinewatch::sim::export::{ExportOptions, export};
 
 /// Exit code for bad input or usage (clap uses the same for usage errors).
 const EXIT_BAD_INPUT: u8 = 2;
@@ -32,6 +34,46 @@ enum Command {
     /// With --headless, writes per-sample angles and the alert events to files and prints a
     /// summary: monitored time, share of time upright, slouch episodes, alerts.
     Replay(ReplayArgs),
+    /// Simulate a wearer's desk day and write it as a session CSV (plus the truth).
+    ///
+    /// The day starts with the two calibration poses (their windows are stored in the file, so
+    /// `replay --headless` calibrates by itself), then upright sitting, typing, slow and quick
+    /// slouches, reaches, leaning back, chair turns and walking breaks; the sensor is clipped on
+    /// in a random orientation, with gyroscope bias, noise and dropped samples.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Args)]
+struct SimulateArgs {
+    /// Length of the day in minutes.
+    #[arg(long, default_value_t = 60.0)]
+    minutes: f64,
+    /// Random seed: the same seed gives the same day.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Sample rate in Hz (25 to 1000).
+    #[arg(long, default_value_t = 100.0, value_parser = parse_rate_hz)]
+    rate_hz: f64,
+    /// Clip the sensor on as usually worn (x up the spine) instead of in a random orientation.
+    #[arg(long)]
+    typical_mount: bool,
+    /// Session CSV to write.
+    #[arg(long, value_name = "FILE.csv")]
+    out: PathBuf,
+    /// Also write the true angles per sample (and the episodes as `# episode=` lines).
+    #[arg(long, value_name = "TRUTH.csv")]
+    truth: Option<PathBuf>,
+}
+
+fn parse_rate_hz(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number"))?;
+    if (25.0..=1000.0).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(format!("{rate} Hz is outside 25 to 1000 Hz"))
+    }
 }
 
 #[derive(Args)]
@@ -64,6 +106,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Replay(args)) => run_replay(args),
+        Some(Command::Simulate(args)) => run_simulate(args),
         None => Err(
             "the desktop app is not built yet; see `spinewatch --help` for the headless commands"
                 .into(),
@@ -123,5 +166,39 @@ fn run_replay(args: ReplayArgs) -> Result<(), String> {
     };
     println!("calibration      {calibration}");
     println!("{}", report.summary);
+    Ok(())
+}
+
+fn run_simulate(args: SimulateArgs) -> Result<(), String> {
+    if !(args.minutes.is_finite() && args.minutes > 0.0 && args.minutes <= 24.0 * 60.0) {
+        return Err(format!(
+            "--minutes {} must be between 0 and 1440",
+            args.minutes
+        ));
+    }
+    let opts = ExportOptions {
+        minutes: args.minutes,
+        seed: args.seed,
+        rate_hz: args.rate_hz,
+        mount: if args.typical_mount {
+            Mount::Typical
+        } else {
+            Mount::Random
+        },
+        out: args.out,
+        truth: args.truth,
+    };
+    let report = export(&opts).map_err(|e| format!("{}: {e}", opts.out.display()))?;
+    println!(
+        "wrote {} ({} samples, {}, {} episodes of which {} sustained slouches)",
+        opts.out.display(),
+        report.samples,
+        spinewatch::pipeline::human_duration(report.duration_s),
+        report.episodes,
+        report.sustained_slouches
+    );
+    if let Some(t) = &opts.truth {
+        println!("truth in {}", t.display());
+    }
     Ok(())
 }
