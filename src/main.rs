@@ -157,15 +157,19 @@ fn run_replay(args: ReplayArgs) -> Result<(), String> {
     for w in &report.warnings {
         eprintln!("spinewatch: warning: {w}");
     }
-    println!("session          {}", opts.input.display());
+    let mut out = String::new();
+    out.push_str(&format!("session          {}\n", opts.input.display()));
     let calibration = match report.calibration_source {
         CalibrationSource::CommandLine => "from --calibrate windows",
         CalibrationSource::StoredInFile => "stored in the file",
         CalibrationSource::WindowsInFile => "from the file's calibration windows",
         CalibrationSource::None => "none (angles empty, state uncalibrated)",
     };
-    println!("calibration      {calibration}");
-    println!("{}", report.summary);
+    out.push_str(&format!(
+        "calibration      {calibration}\n{}\n",
+        report.summary
+    ));
+    print_stdout(&out);
     Ok(())
 }
 
@@ -189,8 +193,8 @@ fn run_simulate(args: SimulateArgs) -> Result<(), String> {
         truth: args.truth,
     };
     let report = export(&opts).map_err(|e| format!("{}: {e}", opts.out.display()))?;
-    println!(
-        "wrote {} ({} samples, {}, {} episodes of which {} sustained slouches)",
+    let mut out = format!(
+        "wrote {} ({} samples, {}, {} episodes of which {} sustained slouches)\n",
         opts.out.display(),
         report.samples,
         spinewatch::pipeline::human_duration(report.duration_s),
@@ -198,7 +202,17 @@ fn run_simulate(args: SimulateArgs) -> Result<(), String> {
         report.sustained_slouches
     );
     if let Some(t) = &opts.truth {
-        println!("truth in {}", t.display());
+        out.push_str(&format!("truth in {}\n", t.display()));
     }
+    print_stdout(&out);
     Ok(())
+}
+
+/// Prints to stdout, ignoring a closed pipe (`spinewatch ... | head` must not panic).
+fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }
