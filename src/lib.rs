@@ -11,6 +11,7 @@ pub mod gui;
 pub mod number;
 pub mod pipeline;
 pub mod posture;
+pub mod protocol;
 pub mod replay;
 pub mod sample;
 pub mod session;

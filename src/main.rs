@@ -7,6 +7,8 @@ use clap::{Args, Parser, Subcommand};
 use spinewatch::posture::Config;
 use spinewatch::replay::{self, CalibrationSource, ReplayOptions};
 use spinewatch::session::CalibrationWindows;
+use spinewatch::sim::Mount;
+use spinewatch::sim::export::{ExportOptions, export};
 
 /// Exit code for bad input or usage (clap uses the same for usage errors).
 const EXIT_BAD_INPUT: u8 = 2;
@@ -35,6 +37,46 @@ enum Command {
     /// With --headless, writes per-sample angles and the alert events to files and prints a
     /// summary: monitored time, share of time upright, slouch episodes, alerts.
     Replay(ReplayArgs),
+    /// Simulate a wearer's desk day and write it as a session CSV (plus the truth).
+    ///
+    /// The day starts with the two calibration poses (their windows are stored in the file, so
+    /// `replay --headless` calibrates by itself), then upright sitting, typing, slow and quick
+    /// slouches, reaches, leaning back, chair turns and walking breaks; the sensor is clipped on
+    /// in a random orientation, with gyroscope bias, noise and dropped samples.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Args)]
+struct SimulateArgs {
+    /// Length of the day in minutes.
+    #[arg(long, default_value_t = 60.0)]
+    minutes: f64,
+    /// Random seed: the same seed gives the same day.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Sample rate in Hz (25 to 1000).
+    #[arg(long, default_value_t = 100.0, value_parser = parse_rate_hz)]
+    rate_hz: f64,
+    /// Clip the sensor on as usually worn (x up the spine) instead of in a random orientation.
+    #[arg(long)]
+    typical_mount: bool,
+    /// Session CSV to write.
+    #[arg(long, value_name = "FILE.csv")]
+    out: PathBuf,
+    /// Also write the true angles per sample (and the episodes as `# episode=` lines).
+    #[arg(long, value_name = "TRUTH.csv")]
+    truth: Option<PathBuf>,
+}
+
+fn parse_rate_hz(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number"))?;
+    if (25.0..=1000.0).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(format!("{rate} Hz is outside 25 to 1000 Hz"))
+    }
 }
 
 #[derive(Args)]
@@ -68,6 +110,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Replay(args)) if !args.headless => open_gui(Some(args.file), cli.stats),
         Some(Command::Replay(args)) => run_replay(args),
+        Some(Command::Simulate(args)) => run_simulate(args),
         None => open_gui(None, cli.stats),
     };
     match result {
@@ -117,14 +160,62 @@ fn run_replay(args: ReplayArgs) -> Result<(), String> {
     for w in &report.warnings {
         eprintln!("spinewatch: warning: {w}");
     }
-    println!("session          {}", opts.input.display());
+    let mut out = String::new();
+    out.push_str(&format!("session          {}\n", opts.input.display()));
     let calibration = match report.calibration_source {
         CalibrationSource::CommandLine => "from --calibrate windows",
         CalibrationSource::StoredInFile => "stored in the file",
         CalibrationSource::WindowsInFile => "from the file's calibration windows",
         CalibrationSource::None => "none (angles empty, state uncalibrated)",
     };
-    println!("calibration      {calibration}");
-    println!("{}", report.summary);
+    out.push_str(&format!(
+        "calibration      {calibration}\n{}\n",
+        report.summary
+    ));
+    print_stdout(&out);
     Ok(())
+}
+
+fn run_simulate(args: SimulateArgs) -> Result<(), String> {
+    if !(args.minutes.is_finite() && args.minutes > 0.0 && args.minutes <= 24.0 * 60.0) {
+        return Err(format!(
+            "--minutes {} must be between 0 and 1440",
+            args.minutes
+        ));
+    }
+    let opts = ExportOptions {
+        minutes: args.minutes,
+        seed: args.seed,
+        rate_hz: args.rate_hz,
+        mount: if args.typical_mount {
+            Mount::Typical
+        } else {
+            Mount::Random
+        },
+        out: args.out,
+        truth: args.truth,
+    };
+    let report = export(&opts).map_err(|e| format!("{}: {e}", opts.out.display()))?;
+    let mut out = format!(
+        "wrote {} ({} samples, {}, {} episodes of which {} sustained slouches)\n",
+        opts.out.display(),
+        report.samples,
+        spinewatch::pipeline::human_duration(report.duration_s),
+        report.episodes,
+        report.sustained_slouches
+    );
+    if let Some(t) = &opts.truth {
+        out.push_str(&format!("truth in {}\n", t.display()));
+    }
+    print_stdout(&out);
+    Ok(())
+}
+
+/// Prints to stdout, ignoring a closed pipe (`spinewatch ... | head` must not panic).
+fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }

@@ -19,6 +19,8 @@ pub struct PoseFlags {
     /// The measured specific force is far from 1 g (|‖a‖ − 1| > 0.1 g): the body is
     /// accelerating, so the accelerometer says little about gravity right now.
     pub accelerating: bool,
+    /// The sensor is quasi-static: the posture up-vector comes (mostly) from the accelerometer.
+    pub quasi_static: bool,
 }
 
 /// The filter's output for one sample.
@@ -30,6 +32,9 @@ pub struct Pose {
     pub world_from_sensor: UnitQuaternion<f64>,
     /// Current gyroscope bias estimate, deg/s (sensor frame).
     pub gyro_bias_dps: Vector3<f64>,
+    /// The earth's up direction in the sensor frame (unit) for posture: the filter's estimate,
+    /// or while the sensor is quasi-static, the averaged accelerometer (see `QuasiStatic`).
+    pub up_s: Vector3<f64>,
     pub flags: PoseFlags,
 }
 
@@ -37,8 +42,74 @@ impl Pose {
     /// The earth's up direction expressed in the sensor frame (unit vector): what calibration and
     /// the angles are computed from.
     pub fn up_in_sensor(&self) -> Vector3<f64> {
+        self.up_s
+    }
+
+    /// The up direction implied by the orientation quaternion alone.
+    pub fn filter_up_in_sensor(&self) -> Vector3<f64> {
         self.world_from_sensor
             .inverse_transform_vector(&Vector3::z())
+    }
+}
+
+/// Quasi-static inclination from the accelerometer.
+///
+/// Why: VQF's rest detection cannot tell a slow, steady rotation (a slouch creeping in at
+/// 0.2–0.5 deg/s) from gyroscope bias, so during such a creep its rest-bias estimate absorbs the
+/// real rotation and the inclination lags by a degree or two — enough to delay a slouch alert by
+/// several seconds. While the specific force is steady, though, the body is not accelerating and
+/// the averaged accelerometer *is* the up direction, without lag from the bias. So the posture
+/// up-vector follows the accelerometer when quasi-static and the filter otherwise, blended
+/// smoothly. The orientation quaternion itself stays VQF's.
+#[derive(Debug, Clone, Copy)]
+struct QuasiStatic {
+    mean_g: Option<Vector3<f64>>,
+    var_g2: f64,
+    weight: f64,
+}
+
+impl QuasiStatic {
+    const fn new() -> Self {
+        Self {
+            mean_g: None,
+            var_g2: 1.0,
+            weight: 0.0,
+        }
+    }
+
+    /// Updates with one sample and returns the blended up-vector.
+    fn update(
+        &mut self,
+        settings: &FusionSettings,
+        dt_s: f64,
+        accel_g: &Vector3<f64>,
+        filter_up: &Vector3<f64>,
+    ) -> Vector3<f64> {
+        let alpha = (dt_s / settings.static_tau_s).clamp(0.0, 1.0);
+        let mean = match self.mean_g {
+            None => *accel_g,
+            Some(m) => {
+                let d = accel_g - m;
+                self.var_g2 += alpha * (d.norm_squared() - self.var_g2);
+                m + d * alpha
+            }
+        };
+        self.mean_g = Some(mean);
+        let std_g = self.var_g2.sqrt();
+        let lo = settings.static_accel_std_g;
+        let target = if lo <= 0.0 || (mean.norm() - 1.0).abs() > 0.05 {
+            0.0
+        } else {
+            ((2.0 * lo - std_g) / lo).clamp(0.0, 1.0)
+        };
+        self.weight += alpha * (target - self.weight);
+        match mean.try_normalize(1e-9) {
+            Some(acc_up) if self.weight > 1e-3 => (acc_up * self.weight
+                + filter_up * (1.0 - self.weight))
+                .try_normalize(1e-9)
+                .unwrap_or(*filter_up),
+            _ => *filter_up,
+        }
     }
 }
 
@@ -70,6 +141,7 @@ pub struct OrientationFilter {
     restart_pending: bool,
     restarts: u64,
     last: Option<Pose>,
+    quasi_static: QuasiStatic,
 }
 
 impl OrientationFilter {
@@ -90,6 +162,7 @@ impl OrientationFilter {
             restart_pending: false,
             restarts: 0,
             last: None,
+            quasi_static: QuasiStatic::new(),
         }
     }
 
@@ -117,6 +190,7 @@ impl OrientationFilter {
         self.pending = None;
         self.last_t_s = None;
         self.restart_pending = true;
+        self.quasi_static = QuasiStatic::new();
     }
 
     fn create(&mut self, dt_s: f64, t_s: f64) {
@@ -163,6 +237,7 @@ impl OrientationFilter {
                     t_s: s.t_s,
                     world_from_sensor: UnitQuaternion::identity(),
                     gyro_bias_dps: Vector3::zeros(),
+                    up_s: Vector3::z(),
                     flags: PoseFlags {
                         initialising: true,
                         ..Default::default()
@@ -194,9 +269,15 @@ impl OrientationFilter {
                 // Rate unknown until the next sample: show the accelerometer's inclination.
                 self.pending = Some(*s);
                 self.last_t_s = Some(s.t_s);
+                let world_from_sensor = tilt_from_accel(&s.accel_g);
+                let filter_up = world_from_sensor.inverse_transform_vector(&Vector3::z());
+                let up_s = self
+                    .quasi_static
+                    .update(&self.settings, 0.0, &s.accel_g, &filter_up);
                 let pose = Pose {
                     t_s: s.t_s,
-                    world_from_sensor: tilt_from_accel(&s.accel_g),
+                    world_from_sensor,
+                    up_s,
                     gyro_bias_dps: self
                         .carried_bias_rps
                         .map_or_else(Vector3::zeros, |b| Vector3::from(b).map(f64::to_degrees)),
@@ -205,6 +286,7 @@ impl OrientationFilter {
                         restarted,
                         accelerating: is_accelerating(&s.accel_g),
                         resting: false,
+                        quasi_static: false,
                     },
                 };
                 self.last = Some(pose);
@@ -233,6 +315,7 @@ impl OrientationFilter {
                 t_s: s.t_s,
                 world_from_sensor: UnitQuaternion::identity(),
                 gyro_bias_dps: Vector3::zeros(),
+                up_s: Vector3::z(),
                 flags: PoseFlags::default(),
             });
         };
@@ -251,15 +334,22 @@ impl OrientationFilter {
             }
         }
         let (bias_rps, _sigma) = vqf.bias_estimate();
+        let resting = vqf.rest_detected();
+        let filter_up = world_from_sensor.inverse_transform_vector(&Vector3::z());
+        let up_s = self
+            .quasi_static
+            .update(&self.settings, dt_s, &s.accel_g, &filter_up);
         let pose = Pose {
             t_s: s.t_s,
             world_from_sensor,
             gyro_bias_dps: Vector3::from(bias_rps).map(f64::to_degrees),
+            up_s,
             flags: PoseFlags {
                 initialising: s.t_s - self.started_at_s < self.settings.initialising_s,
-                resting: vqf.rest_detected(),
+                resting,
                 restarted,
                 accelerating: is_accelerating(&s.accel_g),
+                quasi_static: self.quasi_static.weight > 0.5,
             },
         };
         self.last = Some(pose);

@@ -29,6 +29,12 @@ pub struct FusionSettings {
     pub reinit_gap_s: f64,
     /// How long after a (re)start the orientation is flagged as still initialising, seconds.
     pub initialising_s: f64,
+    /// Posture up-vector: while the specific force is this steady (standard deviation, g) the
+    /// sensor is quasi-static and the accelerometer alone gives the inclination; above twice
+    /// this, the filter's estimate is used; in between, a blend.
+    pub static_accel_std_g: f64,
+    /// Time constant of the quasi-static accelerometer average and of the blend, seconds.
+    pub static_tau_s: f64,
 }
 
 impl FusionSettings {
@@ -45,6 +51,8 @@ impl FusionSettings {
         rest_accel_threshold_g: 0.5 / STANDARD_GRAVITY,
         reinit_gap_s: 1.0,
         initialising_s: 1.0,
+        static_accel_std_g: 0.01,
+        static_tau_s: 0.4,
     };
 
     /// VQF's parameters (which take m/s² and rad/s internally) from these settings.

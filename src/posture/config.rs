@@ -99,6 +99,8 @@ const RANGES: &[(&str, f64, f64)] = &[
     ("/fusion/rest_accel_threshold_g", 0.001, 1.0),
     ("/fusion/reinit_gap_s", 0.01, 3600.0),
     ("/fusion/initialising_s", 0.0, 60.0),
+    ("/fusion/static_accel_std_g", 0.0, 0.5),
+    ("/fusion/static_tau_s", 0.01, 10.0),
     ("/calibration/upright_max_spread_deg", 0.5, 45.0),
     ("/calibration/upright_max_rate_dps", 1.0, 500.0),
     ("/calibration/min_lean_deg", 3.0, 80.0),

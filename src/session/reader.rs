@@ -172,7 +172,7 @@ impl<R: BufRead> SessionReader<R> {
         for (pos, field) in self.line.split(|&b| b == b',').enumerate() {
             n_fields += 1;
             if let Some(Some(slot)) = self.slot_of.get(pos) {
-                match parse_f64(field) {
+                match parse_f64(field.trim_ascii()) {
                     Some(v) if v.is_finite() => values[*slot] = v,
                     _ => {
                         let text = String::from_utf8_lossy(field).into_owned();

@@ -1,0 +1,204 @@
+//! End to end on simulated desk days: the sensor clipped on in a random orientation, with bias,
+//! noise and dropped samples; calibration from the day's own calibration poses; then the whole
+//! pipeline. Checks the accuracy in steady postures and that alerts come when, and only when,
+//! they should.
+
+use spinewatch::pipeline::{Pipeline, WindowCapture};
+use spinewatch::posture::{Config, Event, EventKind, PostureState, Rules};
+use spinewatch::session::CalibrationWindows;
+use spinewatch::sim::{ActivityKind, Script, SimOptions, Simulator};
+
+struct DayResult {
+    steady_rms_deg: f64,
+    steady_samples: usize,
+    events: Vec<Event>,
+    script: Script,
+}
+
+fn run_day(minutes: f64, seed: u64, rate_hz: f64) -> DayResult {
+    let config = Config::default();
+    let options = SimOptions {
+        rate_hz,
+        seed,
+        ..Default::default()
+    };
+    let script = Script::random_day(minutes, seed);
+    let w = script
+        .calibration_windows()
+        .unwrap_or_else(|| panic!("a random day starts with the calibration poses"));
+    let windows = CalibrationWindows {
+        upright_s: w.upright_s,
+        forward_s: w.forward_s,
+    };
+
+    // Pass 1: the filter through the calibration windows (as the replay does).
+    let mut pipeline = Pipeline::new(config.clone(), Some(rate_hz));
+    let mut capture = WindowCapture::default();
+    let mut ignored = Vec::new();
+    for (s, _) in Simulator::new(script.clone(), options.clone()) {
+        if s.t_s > windows.end_s() {
+            break;
+        }
+        let step = pipeline.process(&s, &mut ignored);
+        capture.add(&windows, &s, &step.pose);
+    }
+    let calibration = capture
+        .calibrate(&config, None)
+        .unwrap_or_else(|e| panic!("seed {seed}: calibration rejected: {e}"));
+
+    // Pass 2: the whole day.
+    let mut pipeline = Pipeline::new(config, Some(rate_hz));
+    pipeline.set_calibration(Some(calibration));
+    let mut events = Vec::new();
+    let (mut sum_sq, mut n) = (0.0, 0usize);
+    for (s, truth) in Simulator::new(script.clone(), options) {
+        let step = pipeline.process(&s, &mut events);
+        // Steady postures after the first minute (the filter's bias estimate has settled).
+        if truth.activity.steady && !truth.activity.is_moving() && s.t_s > 60.0 {
+            let err = step.posture.flexion_deg.unwrap_or(f64::NAN) - truth.flexion_deg;
+            sum_sq += err * err;
+            n += 1;
+        }
+    }
+    DayResult {
+        steady_rms_deg: (sum_sq / n as f64).sqrt(),
+        steady_samples: n,
+        events,
+        script,
+    }
+}
+
+fn alerts(events: &[Event]) -> Vec<f64> {
+    events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::SlouchAlert { repeat: 0, .. }))
+        .map(|e| e.time_s)
+        .collect()
+}
+
+/// The alerts an ideal sensor would give: the same rules on the true flexion and activity.
+/// (The rules themselves are pinned by their unit tests; this measures what the sensor, filter
+/// and calibration add.) Hysteresis can merge a reach into a slouch that follows within the
+/// release time, so the oracle, not the episode list, says when an alert is due.
+fn oracle_alerts(day: &DayResult, rate_hz: f64, seed: u64) -> Vec<f64> {
+    let config = Config::default();
+    let mut rules = Rules::new();
+    let mut events = Vec::new();
+    let options = SimOptions {
+        rate_hz,
+        seed,
+        ..Default::default()
+    };
+    for (_, truth) in Simulator::new(day.script.clone(), options) {
+        let f = truth.flexion_deg;
+        let state = if truth.activity.is_moving() {
+            PostureState::Moving
+        } else if f >= config.slouch_threshold_deg {
+            PostureState::Slouched
+        } else if f <= config.lean_back_threshold_deg {
+            PostureState::LeaningBack
+        } else {
+            PostureState::Upright
+        };
+        rules.update(&config, truth.t_s, state, Some(f), &mut events);
+    }
+    alerts(&events)
+}
+
+fn check_day(minutes: f64, seed: u64, rate_hz: f64) {
+    let day = run_day(minutes, seed, rate_hz);
+    println!(
+        "seed {seed} @ {rate_hz} Hz: steady flexion RMS error {:.3}° over {} samples, {} events",
+        day.steady_rms_deg,
+        day.steady_samples,
+        day.events.len()
+    );
+    assert!(day.steady_samples > 1000);
+    assert!(
+        day.steady_rms_deg <= 1.0,
+        "seed {seed}: steady flexion RMS error {:.3}° > 1°",
+        day.steady_rms_deg
+    );
+
+    let measured = alerts(&day.events);
+    let ideal = oracle_alerts(&day, rate_hz, seed);
+    println!("  alerts at {measured:.1?}, ideal {ideal:.1?}");
+    // Every sustained slouch of the script is alerted by the ideal monitor…
+    for e in day.script.episodes().iter().filter(|e| e.sustained) {
+        assert!(
+            ideal
+                .iter()
+                .any(|t| *t >= e.start_s - 60.0 && *t <= e.end_s + 5.0),
+            "seed {seed}: the ideal monitor missed {e:?}"
+        );
+    }
+    // …and the real one alerts within 5 s of each ideal alert, and at no other time.
+    for t in &ideal {
+        assert!(
+            measured.iter().any(|m| (m - t).abs() <= 5.0),
+            "seed {seed}: ideal alert at {t:.1} s has no measured alert within 5 s ({measured:.1?})"
+        );
+    }
+    for m in &measured {
+        assert!(
+            ideal.iter().any(|t| (m - t).abs() <= 5.0),
+            "seed {seed}: alert at {m:.1} s where an ideal monitor gives none ({ideal:.1?})"
+        );
+    }
+    // Reaches and leaning back alone never alert.
+    for e in day.script.episodes() {
+        if matches!(e.kind, ActivityKind::Reach | ActivityKind::LeanBack) {
+            let during = |t: &f64| *t >= e.start_s && *t <= e.end_s;
+            assert!(
+                !measured.iter().any(during) || ideal.iter().any(during),
+                "seed {seed}: alert during a {:?} {e:?}",
+                e.kind
+            );
+        }
+    }
+}
+
+#[test]
+fn random_days_at_100_hz_are_accurate_and_alert_correctly() {
+    for seed in [1, 2, 3] {
+        check_day(45.0, seed, 100.0);
+    }
+}
+
+#[test]
+fn a_day_at_25_hz_with_another_mounting() {
+    check_day(60.0, 11, 25.0);
+}
+
+#[test]
+fn a_long_gap_restarts_cleanly() {
+    let config = Config::default();
+    let script = Script::random_day(20.0, 5);
+    let options = SimOptions {
+        rate_hz: 50.0,
+        seed: 5,
+        long_gap: Some((300.0, 8.0)),
+        ..Default::default()
+    };
+    let mut pipeline = Pipeline::new(config, None);
+    let mut events = Vec::new();
+    let mut restarted = 0;
+    for (s, _) in Simulator::new(script, options) {
+        let step = pipeline.process(&s, &mut events);
+        restarted += usize::from(step.pose.flags.restarted);
+    }
+    let gaps: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::SensorGap { from_s, duration_s } => Some((from_s, duration_s)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        gaps.iter()
+            .any(|(from, d)| (from - 300.0).abs() < 0.1 && (d - 8.0).abs() < 0.1),
+        "{gaps:?}"
+    );
+    assert_eq!(restarted, pipeline.summary().filter_restarts as usize);
+    assert!(restarted >= 1);
+}
