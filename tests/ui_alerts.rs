@@ -4,7 +4,9 @@
 mod common;
 
 use common::{Rig, rig_in, slouch, tempdir, upright, write_session};
+use spinewatch::app::Command;
 use spinewatch::app::engine::StartSource;
+use spinewatch::app::state::QuietHours;
 use spinewatch::app::store::BannerKind;
 use spinewatch::sim::Segment;
 
@@ -108,4 +110,45 @@ fn meeting_mode_holds_alerts_back() {
         rig.read(|s| (s.today.alerts, s.banner.is_none())),
         (0, true)
     );
+}
+
+#[test]
+fn break_reminder_suggests_an_exercise_and_can_be_marked_done() {
+    let dir = tempdir();
+    let path = write_session(
+        dir.path(),
+        "sitting.csv",
+        vec![Segment::Calibrate, upright(400.0)],
+        true,
+    );
+    let mut rig = rig_in(dir, StartSource::Replay(path), 200);
+    let mut settings = rig.read(|s| s.settings.clone());
+    settings.posture.break_interval_s = 300.0;
+    rig.handle.send(Command::SetSettings(Box::new(settings)));
+    rig.choose_speed("as fast as possible");
+    rig.click("Play");
+    assert!(rig.tick_until(2000, |s| s.banner.is_some()));
+    assert!(rig.has("Time for a short break"));
+    assert!(rig.has("Try: short walk, 2–5 minutes."));
+    rig.click("Mark break done");
+    rig.tick();
+    assert!(!rig.has("Time for a short break"));
+    assert!(rig.has("Well done. Back to work, upright."));
+    assert_eq!(rig.read(|s| s.today.breaks), 1);
+}
+
+#[test]
+fn quiet_hours_hold_alerts_back_on_a_live_source() {
+    // The injected clock says 12:00.
+    let mut rig = rig_in(tempdir(), StartSource::Demo, 100);
+    assert!(!rig.has_text("Quiet hours: alerts held back"));
+    let mut settings = rig.read(|s| s.settings.clone());
+    settings.quiet_hours = QuietHours {
+        enabled: true,
+        start: "11:30".into(),
+        end: "13:00".into(),
+    };
+    rig.handle.send(Command::SetSettings(Box::new(settings)));
+    rig.tick();
+    assert!(rig.has_text("Quiet hours: alerts held back"));
 }

@@ -952,6 +952,7 @@ impl Engine {
         let calibration = self.settings.calibration.clone();
         self.settings = Settings { calibration, ..new };
         sh.settings = self.settings.clone();
+        self.last_clock_check = None;
         self.save_settings(sh);
         if reopen {
             let choice = SourceChoice::Serial {

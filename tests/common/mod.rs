@@ -148,7 +148,10 @@ impl Rig {
     }
 
     pub fn has_text(&self, part: &str) -> bool {
-        self.harness.query_by_label_contains(part).is_some()
+        self.harness
+            .query_all_by_label_contains(part)
+            .next()
+            .is_some()
     }
 
     /// Ticks until `done` holds (at most `max` ticks); returns whether it did.
