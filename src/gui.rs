@@ -19,7 +19,7 @@ pub const WINDOW_SIZE: [f32; 2] = [1040.0, 700.0];
 pub struct GuiOptions {
     /// Open this session in the replay player instead of the live source.
     pub replay: Option<PathBuf>,
-    /// Print frame and repaint counts every 10 s to stderr (for measuring).
+    /// Print frame and repaint counts every 5 s to stderr (for measuring).
     pub stats: bool,
 }
 
@@ -55,17 +55,19 @@ fn spawn_stats(counters: Arc<FrameCounters>, stop: Arc<AtomicBool>) {
     let spawned = std::thread::Builder::new()
         .name("stats".into())
         .spawn(move || {
+            let started = Instant::now();
             let mut last = (Instant::now(), 0u64, 0u64);
             while !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(Duration::from_millis(200));
-                if last.0.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(500));
+                if last.0.elapsed() < Duration::from_secs(5) {
                     continue;
                 }
                 let frames = counters.frames.load(Ordering::Relaxed);
                 let logic = counters.logic.load(Ordering::Relaxed);
                 let secs = last.0.elapsed().as_secs_f64();
                 eprintln!(
-                    "spinewatch stats: {} frames drawn in {secs:.1} s ({:.2}/s), {} logic passes; {frames} frames in total",
+                    "spinewatch stats: t={:.1} s: {} frames drawn in {secs:.1} s ({:.2}/s), {} logic passes; {frames} frames in total",
+                    started.elapsed().as_secs_f64(),
                     frames - last.1,
                     (frames - last.1) as f64 / secs,
                     logic - last.2,

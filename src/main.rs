@@ -25,7 +25,7 @@ Run without a command to open the desktop app. The commands below work without a
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// Print the window's frame counts every 10 s to stderr (for measuring the app's cost).
+    /// Print the window's frame counts every 5 s to stderr (for measuring the app's cost).
     #[arg(long, global = true)]
     stats: bool,
 }

@@ -1,6 +1,6 @@
 //! The calibration wizard: two guided steps with countdowns, reasons when a step fails, retry.
 
-use egui::{Align, Layout, ProgressBar, RichText, Ui};
+use egui::{ProgressBar, RichText, Ui};
 
 use crate::app::store::WizardView;
 use crate::app::{Command, EngineHandle};
@@ -113,11 +113,9 @@ pub fn wizard_ui(ui: &mut Ui, view: &WizardView, handle: &EngineHandle) {
                 }
             }
             ui.add_space(8.0);
-            ui.with_layout(Layout::left_to_right(Align::Center), |ui| {
-                if ui.button("Cancel").clicked() {
-                    handle.send(Command::CancelCalibration);
-                }
-            });
+            if ui.button("Cancel").clicked() {
+                handle.send(Command::CancelCalibration);
+            }
         });
 }
 

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Measures the desktop app's cost under Xvfb (software rendering, llvmpipe) with the demo sensor
+# live at 100 Hz: CPU share of one core and frames drawn per second, first with the window visible
+# at its default size, then minimised. Prints one line per phase.
+#
+# Needs (Debian): apt-get install -y xvfb openbox xdotool
+# Usage: cargo build --release && scripts/measure-gui.sh        (SECS=60 by default)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-target/release/spinewatch}
+SECS=${SECS:-60}
+DISP=${DISP:-:77}
+WORK=$(mktemp -d)
+HZ=$(getconf CLK_TCK)
+
+Xvfb "$DISP" -screen 0 1280x800x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+XVFB=$!
+cleanup() { kill "${APP:-}" "${WM:-}" "$XVFB" 2>/dev/null || true; }
+trap cleanup EXIT
+export DISPLAY=$DISP
+sleep 1
+# A window manager, so that "minimised" means what it means on a desktop.
+openbox >"$WORK/wm.log" 2>&1 &
+WM=$!
+sleep 1
+SPINEWATCH_HOME="$WORK/home" "$BIN" --stats 2>"$WORK/stats.log" &
+APP=$!
+sleep 30 # start-up; the demo wearer calibrates itself after 21 s
+
+ticks() { awk '{print $14 + $15}' "/proc/$APP/stat"; }
+# "t=<seconds> s" and "<n> frames in total" of the latest stats line (printed every 5 s).
+stat_t() { grep -o 't=[0-9.]* s' "$WORK/stats.log" | tail -1 | tr -dc '0-9.'; }
+stat_frames() { grep -o '[0-9]* frames in total' "$WORK/stats.log" | tail -1 | cut -d' ' -f1; }
+phase() {
+    local c0 c1 s0 s1 t0 t1 f0 f1
+    c0=$(ticks); s0=$(date +%s.%N); t0=$(stat_t); f0=$(stat_frames)
+    sleep "$SECS"
+    c1=$(ticks); s1=$(date +%s.%N); t1=$(stat_t); f1=$(stat_frames)
+    awk -v n="$1" -v c0="$c0" -v c1="$c1" -v s0="$s0" -v s1="$s1" -v t0="$t0" -v t1="$t1" \
+        -v f0="$f0" -v f1="$f1" -v hz="$HZ" 'BEGIN {
+            printf "%-10s CPU %5.2f%% of one core over %.0f s; %.2f frames/s (%d frames in %.1f s)\n",
+                n, 100 * (c1 - c0) / hz / (s1 - s0), s1 - s0, (f1 - f0) / (t1 - t0), f1 - f0, t1 - t0 }'
+}
+phase visible
+xdotool search --sync --name '^spinewatch$' windowminimize
+sleep 5
+phase minimised
+echo "memory     $(awk '/VmRSS/ {print $2 " kB resident"}' "/proc/$APP/status")"
