@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::sample::ImuSample;
 use crate::session::CalibrationWindows;
-use crate::sim::{Mount, Script, SimOptions, Simulator};
+use crate::sim::{Mount, Script, Segment, SimOptions, Simulator, WalkSpec};
 use crate::source::{LinkState, LinkStats, SampleSource, SourceEvent, SourceInfo, SourceKind};
 
 /// Label shown wherever the source is named.
@@ -55,7 +55,16 @@ impl DemoSource {
 
     fn new_day(&mut self, offset_s: f64) {
         self.day = self.day.wrapping_add(1);
-        let script = Script::random_day(DAY_MIN, self.day);
+        let day = Script::random_day(DAY_MIN, self.day);
+        // The first day opens with a few minutes that show what the app does (a reach that
+        // does not alert, a held slouch that does, leaning back, a walk), then goes on at random.
+        let script = if offset_s == 0.0 {
+            let mut segments = showcase();
+            segments.extend(day.segments().iter().skip(1).cloned());
+            Script::from_segments_seeded(segments, self.day)
+        } else {
+            day
+        };
         self.windows = script.calibration_windows().map(|w| CalibrationWindows {
             upright_s: (w.upright_s.0 + offset_s, w.upright_s.1 + offset_s),
             forward_s: (w.forward_s.0 + offset_s, w.forward_s.1 + offset_s),
@@ -97,6 +106,39 @@ impl DemoSource {
             self.new_day(next);
         }
     }
+}
+
+fn showcase() -> Vec<Segment> {
+    let typing = |duration_s: f64, flexion_deg: f64| Segment::Typing {
+        duration_s,
+        flexion_deg,
+        lateral_deg: 0.0,
+    };
+    vec![
+        Segment::Calibrate,
+        typing(40.0, 4.0),
+        Segment::Reach {
+            move_s: 1.0,
+            hold_s: 3.0,
+            flexion_deg: 40.0,
+            lateral_deg: 5.0,
+        },
+        typing(30.0, 6.0),
+        Segment::Slouch {
+            creep_s: 25.0,
+            hold_s: 95.0,
+            flexion_deg: 31.0,
+            lateral_deg: 3.0,
+        },
+        typing(45.0, 5.0),
+        Segment::LeanBack {
+            duration_s: 30.0,
+            flexion_deg: -15.0,
+        },
+        typing(60.0, 4.0),
+        Segment::Walk(WalkSpec::new(150.0)),
+        typing(60.0, 3.0),
+    ]
 }
 
 impl SampleSource for DemoSource {
@@ -150,6 +192,50 @@ impl SampleSource for DemoSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::{Pipeline, WindowCapture};
+    use crate::posture::{Config, EventKind};
+
+    #[test]
+    fn the_first_demo_minutes_show_one_alert_and_a_break() {
+        let script = Script::from_segments(showcase());
+        let w = script
+            .calibration_windows()
+            .unwrap_or_else(|| panic!("no windows"));
+        let windows = CalibrationWindows {
+            upright_s: w.upright_s,
+            forward_s: w.forward_s,
+        };
+        let options = SimOptions {
+            mount: Mount::Typical,
+            ..SimOptions::default()
+        };
+        let config = Config::default();
+        let mut pipeline = Pipeline::new(config.clone(), Some(RATE_HZ));
+        let mut capture = WindowCapture::default();
+        let mut events = Vec::new();
+        for (s, _) in Simulator::new(script, options) {
+            let step = pipeline.process(&s, &mut events);
+            capture.add(&windows, &s, &step.pose);
+            if pipeline.calibration().is_none() && s.t_s > windows.end_s() + 4.0 {
+                let c = capture
+                    .calibrate(&config, None)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                pipeline.set_calibration(Some(c));
+            }
+        }
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.name()).collect();
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "slouch_alert").count(),
+            1,
+            "{kinds:?}"
+        );
+        assert!(kinds.contains(&"break_taken"), "{kinds:?}");
+        let alert = events
+            .iter()
+            .find(|e| matches!(e.kind, EventKind::SlouchAlert { .. }))
+            .map_or(0.0, |e| e.time_s);
+        assert!((120.0..240.0).contains(&alert), "alert at {alert}");
+    }
 
     #[test]
     fn paced_and_monotonic_with_calibration_windows() {

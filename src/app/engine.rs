@@ -450,7 +450,8 @@ impl Engine {
         }
         if let Some((windows, capture)) = &mut self.auto_windows {
             capture.add(windows, s, &step.pose);
-            if t > windows.end_s() {
+            // Applied once the wearer is back upright (the lean window ends at the deepest point).
+            if t > windows.end_s() + 4.0 {
                 let result = capture.calibrate(self.pipeline.config(), None);
                 self.auto_windows = None;
                 if let Ok(c) = result

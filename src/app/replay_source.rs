@@ -20,7 +20,7 @@ use super::command::ReplaySpeed;
 use super::store::Overview;
 
 /// Samples handed over per poll when unpaced (keeps the engine responsive to commands).
-pub const DEFAULT_BATCH: usize = 20_000;
+pub const DEFAULT_BATCH: usize = 5_000;
 /// Bins of the whole-session overview.
 pub const OVERVIEW_BINS: usize = 1200;
 

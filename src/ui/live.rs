@@ -224,7 +224,6 @@ pub fn plot_ui(ui: &mut Ui, d: &LiveData, span_s: &mut f64) {
         .show_x(false)
         .show_y(false)
         .show_crosshair(false)
-        .grid_color(egui::Color32::from_gray(150))
         .include_y(-20.0)
         .include_y(d.threshold + 20.0)
         .default_x_bounds(-span, 0.0)
