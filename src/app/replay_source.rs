@@ -259,7 +259,13 @@ pub fn file_calibration(
     }
     if let Some(w) = &meta.calibration_windows {
         return match calibrate_from_windows(path, w, config, true) {
-            Ok(c) => (Some(c), format!("calibrated from the file's windows {w}")),
+            Ok(c) => (
+                Some(c),
+                format!(
+                    "calibrated from the file's calibration poses (upright {:.0}–{:.0} s, lean {:.0}–{:.0} s)",
+                    w.upright_s.0, w.upright_s.1, w.forward_s.0, w.forward_s.1
+                ),
+            ),
             Err(e) => (None, format!("calibration windows unusable: {e}")),
         };
     }

@@ -29,6 +29,8 @@ pub struct LiveData {
     /// `(bin start, min, max)` relative to now.
     pub bins: Vec<(f64, f32, f32)>,
     pub markers: Vec<(f64, MarkerKind)>,
+    /// A recorded session is playing: counters are per session, not per day.
+    pub replay: bool,
 }
 
 impl LiveData {
@@ -57,6 +59,7 @@ impl LiveData {
                 .filter(|m| m.t_s >= t0)
                 .map(|m| (m.t_s - now, m.kind))
                 .collect(),
+            replay: sh.replay.is_some(),
         }
     }
 }
@@ -118,10 +121,14 @@ pub fn header_ui(ui: &mut Ui, d: &LiveData, handle: &EngineHandle) {
                     .inner_margin(egui::Margin::symmetric(12, 4))
                     .show(ui, |ui| {
                         ui.label(
-                            RichText::new(theme::state_words(d.state))
-                                .color(Color32::WHITE)
-                                .strong()
-                                .size(16.0),
+                            RichText::new(if d.replay && d.state == PostureState::NoData {
+                                "No data yet"
+                            } else {
+                                theme::state_words(d.state)
+                            })
+                            .color(Color32::WHITE)
+                            .strong()
+                            .size(16.0),
                         );
                     });
                 ui.label(
@@ -147,8 +154,13 @@ pub fn header_ui(ui: &mut Ui, d: &LiveData, handle: &EngineHandle) {
             egui::Grid::new("today_cards")
                 .spacing([10.0, 10.0])
                 .show(ui, |ui| {
-                    card(ui, "Slouched today", human_duration(d.today.slouched_s));
-                    card(ui, "Alerts today", d.today.alerts.to_string());
+                    let (slouched, alerts) = if d.replay {
+                        ("Slouched, this session", "Alerts, this session")
+                    } else {
+                        ("Slouched today", "Alerts today")
+                    };
+                    card(ui, slouched, human_duration(d.today.slouched_s));
+                    card(ui, alerts, d.today.alerts.to_string());
                     ui.end_row();
                     card(
                         ui,
