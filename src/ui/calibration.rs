@@ -5,6 +5,7 @@ use egui::{ProgressBar, RichText, Ui};
 use crate::app::store::WizardView;
 use crate::app::{Command, EngineHandle};
 
+use super::figure::figure_ui;
 use super::theme;
 
 fn step_header(ui: &mut Ui, step: u8, title: &str) {
@@ -48,6 +49,7 @@ pub fn wizard_ui(ui: &mut Ui, view: &WizardView, handle: &EngineHandle) {
                     total_s,
                     moving,
                 } => {
+                    pose_hint(ui, 0.0, "Like this: upright, back against the backrest");
                     step_header(ui, 1, "Sit upright and still");
                     ui.label(
                         "Sit back in your chair the way you sit when sitting well: back against \
@@ -66,6 +68,7 @@ pub fn wizard_ui(ui: &mut Ui, view: &WizardView, handle: &EngineHandle) {
                     total_s,
                     lean_deg,
                 } => {
+                    pose_hint(ui, 30.0, "Like this: about 30° forward, then back");
                     step_header(ui, 2, "Lean forward slowly, then sit back up");
                     ui.label(
                         "Lean forward from the hips, slowly and straight ahead, to about 30°. \
@@ -117,6 +120,22 @@ pub fn wizard_ui(ui: &mut Ui, view: &WizardView, handle: &EngineHandle) {
                 handle.send(Command::CancelCalibration);
             }
         });
+}
+
+/// The target pose, drawn at the right of the step.
+fn pose_hint(ui: &mut Ui, flexion_deg: f64, caption: &str) {
+    let right = egui::Rect::from_min_size(
+        egui::pos2(ui.max_rect().right() - 230.0, ui.max_rect().top()),
+        egui::vec2(230.0, 250.0),
+    );
+    // A child the layout does not see, so the steps' text keeps its place on the left.
+    let mut child = ui.new_child(egui::UiBuilder::new().max_rect(right));
+    child.vertical_centered(|ui| {
+        figure_ui(ui, Some(flexion_deg), None, theme::BACK);
+        ui.label(RichText::new(caption).small().color(theme::MUTED));
+    });
+    ui.set_max_width((ui.available_width() - 250.0).max(200.0));
+    ui.set_min_height(250.0);
 }
 
 fn capitalise(s: &str) -> String {

@@ -5,7 +5,12 @@ use egui::{Color32, Pos2, Sense, Shape, Stroke, Ui, Vec2, pos2, vec2};
 use super::theme;
 
 /// Draws the figure; `flexion_deg` `None` draws it greyed at upright.
-pub fn figure_ui(ui: &mut Ui, flexion_deg: Option<f64>, threshold_deg: f64, colour: Color32) {
+pub fn figure_ui(
+    ui: &mut Ui,
+    flexion_deg: Option<f64>,
+    threshold_deg: Option<f64>,
+    colour: Color32,
+) {
     let size = vec2(200.0, 220.0);
     let (response, painter) = ui.allocate_painter(size, Sense::hover());
     response.widget_info(|| {
@@ -65,7 +70,9 @@ pub fn figure_ui(ui: &mut Ui, flexion_deg: Option<f64>, threshold_deg: f64, colo
         )
     };
     painter.extend(guide(0.0, theme::CARD_LINE));
-    painter.extend(guide(threshold_deg, theme::BAD.gamma_multiply(0.5)));
+    if let Some(t) = threshold_deg {
+        painter.extend(guide(t, theme::BAD.gamma_multiply(0.5)));
+    }
 
     // Legs.
     let knee = hip + vec2(58.0, 0.0);

@@ -102,7 +102,7 @@ pub fn header_ui(ui: &mut Ui, d: &LiveData, handle: &EngineHandle) {
         );
     }
     ui.horizontal(|ui| {
-        figure_ui(ui, d.flexion, d.threshold, colour);
+        figure_ui(ui, d.flexion, Some(d.threshold), colour);
         ui.add_space(12.0);
         ui.vertical(|ui| {
             ui.add_space(14.0);
@@ -244,7 +244,7 @@ pub fn plot_ui(ui: &mut Ui, d: &LiveData, span_s: &mut f64) {
             let s = -mark.value;
             if s.abs() < 0.5 {
                 "now".into()
-            } else if span > 600.0 {
+            } else if span >= 600.0 {
                 format!("−{:.0} min", s / 60.0)
             } else {
                 format!("−{:.0} s", s)
