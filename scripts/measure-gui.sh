@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Measures the desktop app's cost under Xvfb (software rendering, llvmpipe) with the demo sensor
 # live at 100 Hz: CPU share of one core and frames drawn per second, first with the window visible
-# at its default size, then minimised. Prints one line per phase.
+# at its default size, then minimised. A third phase replays a simulated 90-minute day at 1×
+# from minute 81, so the live plot holds a full hour at 100 Hz, drawn over its 1-hour span.
+# Prints one line per phase.
 #
 # Needs (Debian): apt-get install -y xvfb openbox xdotool
 # Usage: cargo build --release && scripts/measure-gui.sh        (SECS=60 by default)
@@ -46,3 +48,17 @@ xdotool search --sync --name '^spinewatch$' windowminimize
 sleep 5
 phase minimised
 echo "memory     $(awk '/VmRSS/ {print $2 " kB resident"}' "/proc/$APP/status")"
+kill "$APP"; wait "$APP" 2>/dev/null || true
+
+"$BIN" simulate --minutes 90 --seed 4 --out "$WORK/day.csv" >/dev/null
+SPINEWATCH_HOME="$WORK/home" "$BIN" replay "$WORK/day.csv" --stats 2>"$WORK/stats.log" &
+APP=$!
+WID=$(xdotool search --sync --name '^spinewatch$' | head -1)
+sleep 6                                              # the overview scan
+xdotool mousemove --window "$WID" 921 165 click 1    # seek to 90 % (minute 81)
+sleep 4
+xdotool mousemove --window "$WID" 356 471 click 1    # plot span: 1 h
+xdotool mousemove --window "$WID" 41 103 click 1     # Play at 1×
+xdotool mousemove --window "$WID" 600 695
+sleep 6
+phase replay-1h

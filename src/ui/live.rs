@@ -240,6 +240,16 @@ pub fn plot_ui(ui: &mut Ui, d: &LiveData, span_s: &mut f64) {
         .include_y(d.threshold + 20.0)
         .default_x_bounds(-span, 0.0)
         .auto_bounds([false, true])
+        .x_grid_spacer(egui_plot::uniform_grid_spacer(move |_| {
+            if span >= 3600.0 {
+                [60.0, 300.0, 600.0]
+            } else if span >= 600.0 {
+                [10.0, 60.0, 120.0]
+            } else {
+                [5.0, 10.0, 20.0]
+            }
+        }))
+        .y_grid_spacer(egui_plot::uniform_grid_spacer(|_| [5.0, 10.0, 20.0]))
         .x_axis_formatter(move |mark, _| {
             let s = -mark.value;
             if s.abs() < 0.5 {
