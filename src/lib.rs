@@ -15,5 +15,6 @@ pub mod sample;
 pub mod session;
 pub mod sim;
 pub mod source;
+pub mod transport;
 
 pub use sample::ImuSample;
