@@ -10,6 +10,7 @@ pub mod number;
 pub mod pipeline;
 pub mod posture;
 pub mod protocol;
+pub mod record;
 pub mod replay;
 pub mod sample;
 pub mod session;

@@ -252,11 +252,19 @@ fn describe(kind: PortKind, usb: Option<&UsbId>) -> String {
 
 /// Opens `path` for the link: raw 8N1 at `baud`, reads time out after [`READ_TIMEOUT`].
 /// Exclusive (the default), so a second spinewatch cannot read half the lines.
+///
+/// Bytes the kernel buffered before we opened (a previous session's tail, left in a pty or an
+/// adapter) are discarded: they are stale and would decode as a burst of old samples followed
+/// by a sequence gap.
 pub(crate) fn open_port(path: &str, baud: u32) -> Result<Box<dyn SerialPort>, String> {
-    serialport::new(path, baud)
+    let port = serialport::new(path, baud)
         .timeout(READ_TIMEOUT)
         .open()
-        .map_err(|e| format!("{path}: {}", describe_open_error(&e)))
+        .map_err(|e| format!("{path}: {}", describe_open_error(&e)))?;
+    if let Err(e) = port.clear(serialport::ClearBuffer::Input) {
+        tracing::debug!("{path}: could not discard stale input: {e}");
+    }
+    Ok(port)
 }
 
 /// One line a wearer can act on.
@@ -408,10 +416,14 @@ pub(crate) fn is_transient(e: &std::io::Error) -> bool {
 
 /// Probes `paths` in parallel (one thread named `probe-<n>` per port) and keeps the best sensor
 /// open: one that sent its identity, else the first (in `paths` order) that sent valid frames.
+///
+/// With `first_identity`, returns as soon as a port answers with an identity (the other probes
+/// finish on their own and close their ports), so a silent port does not delay the link.
 pub(crate) fn probe_keep(
     paths: &[String],
     baud: u32,
     timeout: Duration,
+    first_identity: bool,
 ) -> (Option<Found>, Vec<ProbeResult>) {
     type Reply = (usize, ProbeAnswer, Option<Kept>);
     let (tx, rx) = mpsc::channel::<Reply>();
@@ -471,6 +483,9 @@ pub(crate) fn probe_keep(
                 answer,
             });
         }
+        if first_identity && best.as_ref().is_some_and(|(_, id, _)| *id) {
+            break;
+        }
     }
     let results = results
         .into_iter()
@@ -488,14 +503,16 @@ pub(crate) fn probe_keep(
 /// Probes every listed port in parallel and reports what each answered (`spinewatch ports`).
 pub fn probe_ports(ports: &[PortInfo], baud: u32, timeout: Duration) -> Vec<ProbeResult> {
     let paths: Vec<String> = ports.iter().map(|p| p.path.clone()).collect();
-    probe_keep(&paths, baud, timeout).1
+    probe_keep(&paths, baud, timeout, false).1
 }
 
 /// The path of a port whose device answers like a spinewatch sensor at the default baud rate
 /// (identity preferred), probing all ports in parallel for at most about `timeout`.
 pub fn probe_sensor(timeout: Duration) -> Option<String> {
     let paths: Vec<String> = list_ports().into_iter().map(|p| p.path).collect();
-    probe_keep(&paths, DEFAULT_BAUD, timeout).0.map(|f| f.path)
+    probe_keep(&paths, DEFAULT_BAUD, timeout, true)
+        .0
+        .map(|f| f.path)
 }
 
 #[cfg(test)]

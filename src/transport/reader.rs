@@ -168,7 +168,7 @@ impl Reader {
             return Err(("no serial ports (is the sensor plugged in?)".into(), None));
         }
         let (found, results) =
-            ports::probe_keep(&paths, self.config.baud, self.config.probe_timeout);
+            ports::probe_keep(&paths, self.config.baud, self.config.probe_timeout, true);
         if let Some(found) = found {
             return Ok(found);
         }
