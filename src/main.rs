@@ -91,6 +91,10 @@ struct RecordArgs {
     /// Make the sensor vibrate on slouch alerts and break reminders (if it has a motor).
     #[arg(long)]
     vibrate: bool,
+    /// Calibrate from poses held during this recording, in seconds from its start: upright
+    /// U0:U1, then forward lean F0:F1. Stored in the file, applied live when F1 has passed.
+    #[arg(long, value_name = "U0:U1,F0:F1")]
+    calibrate: Option<CalibrationWindows>,
 }
 
 #[derive(Args)]
@@ -357,7 +361,11 @@ fn run_simulate_pty(args: SimulateArgs, mount: Mount) -> Result<(), String> {
     let mut on_event = |e: DeviceEvent| {
         let mut out = std::io::stdout().lock();
         match e {
-            DeviceEvent::Ready { path, reconnect } => {
+            DeviceEvent::Ready {
+                path,
+                reconnect,
+                calibration,
+            } => {
                 let _ = writeln!(
                     out,
                     "{} {path}{}",
@@ -367,6 +375,12 @@ fn run_simulate_pty(args: SimulateArgs, mount: Mount) -> Result<(), String> {
                         .unwrap_or_default()
                 );
                 if !reconnect {
+                    if let Some(c) = calibration {
+                        let _ = writeln!(
+                            out,
+                            "calibration poses at {c} s (record --calibrate {c} captures them)"
+                        );
+                    }
                     let _ = writeln!(out, "waiting for a host to open the port (Ctrl-C ends)");
                 }
             }
@@ -459,6 +473,8 @@ fn run_record(args: RecordArgs) -> Result<(), String> {
         events: args.events,
         config,
         vibrate: args.vibrate,
+        calibration: None,
+        calibrate: args.calibrate,
     };
     let stop = stop_flag();
     let mut source = SerialSource::open(SerialOptions {

@@ -13,9 +13,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::pipeline::{Pipeline, Summary, human_duration};
-use crate::posture::{Config, Event, EventKind};
-use crate::session::{Recorder, RecordingStats, SessionMeta};
+use crate::pipeline::{Pipeline, Summary, WindowCapture, human_duration};
+use crate::posture::{Calibration, Config, Event, EventKind};
+use crate::session::{CalibrationWindows, Recorder, RecordingStats, SessionMeta};
 use crate::source::{LinkState, LinkStats, SampleSource, SourceEvent, SourceInfo};
 
 /// What to record and where.
@@ -31,6 +31,13 @@ pub struct RecordOptions {
     pub config: Config,
     /// Ask the sensor to vibrate on slouch alerts and break reminders.
     pub vibrate: bool,
+    /// A calibration already known (e.g. the wearer's last one): used from the first sample and
+    /// stored in the file's metadata.
+    pub calibration: Option<Calibration>,
+    /// Calibration poses to capture in this recording (session seconds, which start at 0 with
+    /// the first sample of a serial source): stored in the metadata
+    /// (so a replay calibrates the same way) and applied live once the second window is over.
+    pub calibrate: Option<CalibrationWindows>,
 }
 
 /// How a recording went.
@@ -78,9 +85,8 @@ pub fn describe_event(e: &Event) -> Option<String> {
         }
         EventKind::SensorLost { reason } => format!("[{t}] sensor lost: {reason}"),
         EventKind::SensorBack { gap_s } => format!("[{t}] sensor back after {gap_s:.1} s"),
-        EventKind::Calibrated { .. } | EventKind::CalibrationFailed { .. } => {
-            format!("[{t}] {}", e.kind.name())
-        }
+        EventKind::Calibrated { calibration } => format!("[{t}] calibrated: {calibration}"),
+        EventKind::CalibrationFailed { reason } => format!("[{t}] calibration failed: {reason}"),
         EventKind::Snooze { .. } => return None,
     })
 }
@@ -115,6 +121,7 @@ pub fn record(
     let mut last_state = String::new();
     let mut vibrations = 0u64;
     let mut first_t: Option<f64> = None;
+    let mut capture = opts.calibrate.map(|w| (w, WindowCapture::default()));
 
     'outer: while !stop.load(Ordering::Relaxed) {
         let started = Instant::now();
@@ -131,11 +138,15 @@ pub fn record(
                             )
                             .ok_or("no per-user data directory (is $HOME set?); use --out")?,
                         };
-                        let meta = recording_meta(&info);
+                        let mut meta = recording_meta(&info);
+                        meta.calibration = opts.calibration.as_ref().map(|c| c.to_metadata());
+                        meta.calibration_windows = opts.calibrate;
                         let r = Recorder::create(&path, &meta).map_err(|e| e.to_string())?;
                         log(&format!("recording to {}", path.display()));
                         recorder = Some(r);
-                        pipeline = Some(Pipeline::new(opts.config.clone(), info.rate_hz));
+                        let mut p = Pipeline::new(opts.config.clone(), info.rate_hz);
+                        p.set_calibration(opts.calibration.clone());
+                        pipeline = Some(p);
                     }
                     let t0 = *first_t.get_or_insert(s.t_s);
                     if opts.seconds.is_some_and(|n| s.t_s - t0 >= n) {
@@ -146,7 +157,35 @@ pub fn record(
                             .map_err(|e| format!("{}: {e}", r.path().display()))?;
                     }
                     if let Some(p) = &mut pipeline {
-                        p.process(&s, &mut events);
+                        let step = p.process(&s, &mut events);
+                        if let Some((windows, cap)) = &mut capture {
+                            if s.t_s <= windows.end_s() {
+                                cap.add(windows, &s, &step.pose);
+                            } else {
+                                match cap.calibrate(p.config(), p.calibration()) {
+                                    Ok(c) => {
+                                        let text = c.to_metadata();
+                                        if let Some(r) = &mut recorder {
+                                            r.set_meta("calibration", &text).map_err(|e| {
+                                                format!("{}: {e}", r.path().display())
+                                            })?;
+                                        }
+                                        p.set_calibration(Some(c));
+                                        events.push(Event {
+                                            time_s: s.t_s,
+                                            kind: EventKind::Calibrated { calibration: text },
+                                        });
+                                    }
+                                    Err(e) => events.push(Event {
+                                        time_s: s.t_s,
+                                        kind: EventKind::CalibrationFailed {
+                                            reason: e.to_string(),
+                                        },
+                                    }),
+                                }
+                                capture = None;
+                            }
+                        }
                     }
                 }
                 SourceEvent::Lost { t_s, reason } => {

@@ -139,8 +139,14 @@ impl Default for PtyOptions {
 /// Things the simulator reports while it runs (the CLI prints them).
 #[derive(Debug, Clone, PartialEq)]
 pub enum DeviceEvent {
-    /// A pty is ready at `path` (first, and after each reconnect).
-    Ready { path: String, reconnect: bool },
+    /// A pty is ready at `path` (first, and after each reconnect). `calibration` gives the
+    /// simulated wearer's calibration poses in stream seconds (`U0:U1,F0:F1`, the form of
+    /// `record --calibrate`); stream time 0 is the first sample a host receives.
+    Ready {
+        path: String,
+        reconnect: bool,
+        calibration: Option<String>,
+    },
     /// A host opened the port.
     HostConnected,
     /// The host closed the port.
@@ -260,6 +266,7 @@ struct Device<'a> {
     sent_log: Option<SessionWriter<BufWriter<File>>>,
     first_sent_us: Option<u64>,
     report: PtyReport,
+    calibration: Option<String>,
 }
 
 impl Device<'_> {
@@ -276,6 +283,7 @@ impl Device<'_> {
         (self.on_event)(DeviceEvent::Ready {
             path: pty.path.clone(),
             reconnect,
+            calibration: self.calibration.clone(),
         });
         self.pty = Some(pty);
         self.host = false;
@@ -483,6 +491,12 @@ pub fn run_pty(
             ..Default::default()
         },
     );
+    let calibration = sim.script().calibration_windows().map(|w| {
+        format!(
+            "{}:{},{}:{}",
+            w.upright_s.0, w.upright_s.1, w.forward_s.0, w.forward_s.1
+        )
+    });
     let sent_log = match &opts.sent {
         Some(path) => {
             let mut meta = session_meta(&sim, opts.seed);
@@ -515,6 +529,7 @@ pub fn run_pty(
         sent_log,
         first_sent_us: None,
         report: PtyReport::default(),
+        calibration,
     };
     device.open_pty(false)?;
 
