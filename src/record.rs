@@ -145,7 +145,7 @@ pub fn record(
                         log(&format!("recording to {}", path.display()));
                         recorder = Some(r);
                         let mut p = Pipeline::new(opts.config.clone(), info.rate_hz);
-                        p.set_calibration(opts.calibration.clone());
+                        p.set_calibration(opts.calibration);
                         pipeline = Some(p);
                     }
                     let t0 = *first_t.get_or_insert(s.t_s);
