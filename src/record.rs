@@ -108,6 +108,12 @@ pub fn record(
     stop: &AtomicBool,
     log: &mut dyn FnMut(&str),
 ) -> Result<RecordReport, String> {
+    if let Some(p) = opts.out.as_ref().filter(|p| p.exists()) {
+        return Err(format!(
+            "{}: already exists; recordings are never overwritten",
+            p.display()
+        ));
+    }
     let mut events_out = match &opts.events {
         Some(p) => Some(BufWriter::new(
             File::create(p).map_err(|e| format!("{}: {e}", p.display()))?,

@@ -504,9 +504,10 @@ fn sigkill_leaves_a_valid_session_missing_at_most_a_second() {
     // Whatever reached the file is exactly what was sent.
     assert_same_samples(&got, &sent[..got.len()]);
     // The simulator stops delivering as soon as the port closes, so what it sent beyond the file
-    // is what the recorder held in memory (≤ 1 s) plus a few lines in flight.
+    // is what the recorder held in memory (at most 1 s) plus the lines in flight in the pty and
+    // the link (tens of milliseconds; a slow CI machine gets a margin).
     let missing_s = sent.len().saturating_sub(got.len()) as f64 / 100.0;
-    assert!(missing_s <= 1.25, "{missing_s} s lost");
+    assert!(missing_s <= 1.5, "{missing_s} s lost");
 }
 
 /// A pty whose master side the test drives.

@@ -5,5 +5,4 @@
 mod ports;
 mod reader;
 pub mod serial;
-#[cfg(unix)]
 pub mod simulator;

@@ -26,8 +26,8 @@ pub(crate) enum Mark {
     Opened { path: String },
     /// `len` bytes are in the byte ring, read at `at` (host arrival time).
     Bytes { len: usize, at: Instant },
-    /// The open port failed (unplugged, closed by the other end).
-    Lost { reason: String },
+    /// The open port failed (unplugged, closed by the other end); reopening in `retry_in`.
+    Lost { reason: String, retry_in: Duration },
     /// Not connected; trying again in `retry_in`. `noisy` names a port that sent bytes but no
     /// valid frames (auto-detect), so the consumer can say "no valid frames" instead.
     Waiting {
@@ -138,13 +138,14 @@ impl Reader {
                             if since.elapsed() >= STABLE_AFTER {
                                 attempt = 0;
                             }
-                            if self.mark(Mark::Lost { reason }).is_err() {
-                                return;
-                            }
                             attempt = attempt.saturating_add(1);
                             // Give the device a moment (a replug enumerates in ~0.2–1 s).
                             let wait = self.config.backoff.delay(attempt);
-                            if self.sleep(wait).is_err() {
+                            let lost = Mark::Lost {
+                                reason,
+                                retry_in: wait,
+                            };
+                            if self.mark(lost).is_err() || self.sleep(wait).is_err() {
                                 return;
                             }
                         }

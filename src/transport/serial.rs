@@ -440,11 +440,11 @@ impl SerialSource {
                 self.update_info(out);
             }
             Mark::Bytes { len, at } => self.on_bytes(len, at, out),
-            Mark::Lost { reason } => {
+            Mark::Lost { reason, retry_in } => {
                 self.phase = Phase::Waiting {
                     reason: reason.clone(),
                     attempt: 1,
-                    retry_at: Instant::now(),
+                    retry_at: Instant::now() + retry_in,
                     noisy: false,
                 };
                 self.on_lost(reason, out);
