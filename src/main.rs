@@ -258,15 +258,19 @@ fn run_replay(args: ReplayArgs) -> Result<(), String> {
     for w in &report.warnings {
         eprintln!("spinewatch: warning: {w}");
     }
-    println!("session          {}", opts.input.display());
+    let mut out = String::new();
+    out.push_str(&format!("session          {}\n", opts.input.display()));
     let calibration = match report.calibration_source {
         CalibrationSource::CommandLine => "from --calibrate windows",
         CalibrationSource::StoredInFile => "stored in the file",
         CalibrationSource::WindowsInFile => "from the file's calibration windows",
         CalibrationSource::None => "none (angles empty, state uncalibrated)",
     };
-    println!("calibration      {calibration}");
-    println!("{}", report.summary);
+    out.push_str(&format!(
+        "calibration      {calibration}\n{}\n",
+        report.summary
+    ));
+    print_stdout(&out);
     Ok(())
 }
 
@@ -297,8 +301,8 @@ fn run_simulate(args: SimulateArgs) -> Result<(), String> {
         truth: args.truth,
     };
     let report = export(&opts).map_err(|e| format!("{}: {e}", opts.out.display()))?;
-    println!(
-        "wrote {} ({} samples, {}, {} episodes of which {} sustained slouches)",
+    let mut out = format!(
+        "wrote {} ({} samples, {}, {} episodes of which {} sustained slouches)\n",
         opts.out.display(),
         report.samples,
         spinewatch::pipeline::human_duration(report.duration_s),
@@ -306,8 +310,9 @@ fn run_simulate(args: SimulateArgs) -> Result<(), String> {
         report.sustained_slouches
     );
     if let Some(t) = &opts.truth {
-        println!("truth in {}", t.display());
+        out.push_str(&format!("truth in {}\n", t.display()));
     }
+    print_stdout(&out);
     Ok(())
 }
 
@@ -406,9 +411,9 @@ fn run_simulate_pty(args: SimulateArgs, mount: Mount) -> Result<(), String> {
         let _ = out.flush();
     };
     let report = run_pty(&opts, &stop, &mut on_event).map_err(|e| e.to_string())?;
-    println!(
+    print_stdout(&format!(
         "sent {} samples ({}); dropped {}, corrupted {}, garbage lines {}, not delivered {}, \
-skipped {} (pauses/unplugs), {} disconnects, {} commands",
+skipped {} (pauses/unplugs), {} disconnects, {} commands\n",
         report.sent,
         spinewatch::pipeline::human_duration(report.duration_s),
         report.dropped,
@@ -418,7 +423,7 @@ skipped {} (pauses/unplugs), {} disconnects, {} commands",
         report.skipped,
         report.disconnects,
         report.commands
-    );
+    ));
     Ok(())
 }
 
@@ -437,7 +442,7 @@ fn run_ports(args: PortsArgs) -> Result<(), String> {
     }
     let ports = list_ports();
     if ports.is_empty() {
-        println!("no serial ports found (is the sensor plugged in?)");
+        print_stdout("no serial ports found (is the sensor plugged in?)\n");
         return Ok(());
     }
     let results = probe_ports(
@@ -445,16 +450,20 @@ fn run_ports(args: PortsArgs) -> Result<(), String> {
         args.baud,
         std::time::Duration::from_secs_f64(args.timeout_s),
     );
+    use std::fmt::Write as _;
     let width = ports.iter().map(|p| p.path.len()).max().unwrap_or(4).max(4);
-    println!("{:width$}  {:40}  answer", "port", "device");
+    let mut out = String::new();
+    let _ = writeln!(out, "{:width$}  {:40}  answer", "port", "device");
     for (port, result) in ports.iter().zip(&results) {
-        println!(
+        let _ = writeln!(
+            out,
             "{:width$}  {:40}  {}",
             port.path, port.description, result.answer
         );
     }
     let sensors = results.iter().filter(|r| r.answer.is_sensor()).count();
-    println!("{sensors} sensor(s) found at {} baud", args.baud);
+    let _ = writeln!(out, "{sensors} sensor(s) found at {} baud", args.baud);
+    print_stdout(&out);
     Ok(())
 }
 
@@ -484,18 +493,22 @@ fn run_record(args: RecordArgs) -> Result<(), String> {
     let report = record(&mut source, &opts, &stop, &mut |line| {
         eprintln!("spinewatch: {line}")
     })?;
-    match &report.path {
-        Some(p) => println!("session          {}", p.display()),
-        None => println!("session          none (no sample arrived)"),
-    }
-    println!(
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = match &report.path {
+        Some(p) => writeln!(out, "session          {}", p.display()),
+        None => writeln!(out, "session          none (no sample arrived)"),
+    };
+    let _ = writeln!(
+        out,
         "recorded         {} samples, {}, {} gap marks",
         report.recording.samples,
         spinewatch::pipeline::human_duration(report.recording.duration_s),
         report.recording.marks
     );
     let l = report.link;
-    println!(
+    let _ = writeln!(
+        out,
         "link             {} frames, {} checksum failures, {} malformed lines, {} samples dropped, \
 {} reconnects, {} acks, {} naks",
         l.frames_ok,
@@ -507,8 +520,18 @@ fn run_record(args: RecordArgs) -> Result<(), String> {
         l.naks
     );
     if report.vibrations > 0 {
-        println!("vibrations       {}", report.vibrations);
+        let _ = writeln!(out, "vibrations       {}", report.vibrations);
     }
-    println!("{}", report.summary);
+    let _ = writeln!(out, "{}", report.summary);
+    print_stdout(&out);
     Ok(())
+}
+
+/// Prints to stdout, ignoring a closed pipe (`spinewatch ... | head` must not panic).
+fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }

@@ -178,7 +178,7 @@ impl Pipeline {
                         time_s: s.t_s,
                         kind: EventKind::SensorGap {
                             from_s: last,
-                            duration_s: dt,
+                            duration_s: (dt * 1e6).round() / 1e6,
                         },
                     });
                     self.rules.gap(&self.config, last, s.t_s, events);

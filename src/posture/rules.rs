@@ -68,6 +68,12 @@ pub enum EventKind {
     CalibrationFailed { reason: String },
 }
 
+/// Rounds a computed time to the microsecond, so event files show `60.0`, not
+/// `60.00000000000001` (sample times are given to the microsecond at most).
+fn round_us(seconds: f64) -> f64 {
+    (seconds * 1e6).round() / 1e6
+}
+
 impl EventKind {
     /// The `kind` string used in files.
     pub fn name(&self) -> &'static str {
@@ -202,7 +208,7 @@ impl Rules {
             return;
         };
         if ep.sustained {
-            let duration_s = end_s - ep.start_s;
+            let duration_s = round_us(end_s - ep.start_s);
             self.stats.slouch_episodes += 1;
             self.stats.longest_slouch_s = self.stats.longest_slouch_s.max(duration_s);
             out.push(Event {
@@ -286,8 +292,8 @@ impl Rules {
                     time_s: t_s,
                     kind: EventKind::SlouchAlert {
                         start_s: ep.start_s,
-                        held_s: t_s - ep.start_s,
-                        flexion_deg: flexion.unwrap_or(f64::NAN),
+                        held_s: round_us(t_s - ep.start_s),
+                        flexion_deg: flexion.map_or(f64::NAN, |f| (f * 1e3).round() / 1e3),
                         repeat: ep.alerts,
                     },
                 });
@@ -352,7 +358,7 @@ impl Rules {
         out.push(Event {
             time_s: t_s,
             kind: EventKind::BreakReminder {
-                sitting_s: self.sitting_s,
+                sitting_s: round_us(self.sitting_s),
                 exercise: exercise.name.to_string(),
                 dose: exercise.dose.to_string(),
             },
