@@ -607,3 +607,106 @@ fn ports_lists_the_simulator_as_a_sensor() {
     assert!(line.contains("answered identify"), "{line}");
     assert!(text.contains("sensor(s) found at 115200 baud"), "{text}");
 }
+
+#[test]
+fn explicit_port_reconnects_through_the_link_with_lost_and_back_events() {
+    let dir = tempdir();
+    // 24 simulated seconds at 4x; unplugged from 8 s to 12 s (1 s real).
+    let (mut sim, link) = simulator(
+        dir.path(),
+        &[
+            "--minutes",
+            "0.4",
+            "--rate-hz",
+            "50",
+            "--speed",
+            "4",
+            "--disconnect-at",
+            "8:4",
+        ],
+    );
+    let mut source = SerialSource::open(SerialOptions {
+        port: Some(link.display().to_string()),
+        baud: 115_200,
+    });
+    let mut events = Vec::new();
+    let mut states = Vec::new();
+    let end = Instant::now() + Duration::from_secs(60);
+    while sim.child.try_wait().ok().flatten().is_none() {
+        assert!(Instant::now() < end, "simulator did not finish");
+        source.poll(&mut events);
+        let state = source.link().0;
+        if !matches!(state, LinkState::Connected) {
+            states.push(state);
+        }
+        thread::sleep(source.poll_interval());
+    }
+    source.poll(&mut events);
+    use spinewatch::source::SourceEvent;
+    let lost = events
+        .iter()
+        .position(|e| matches!(e, SourceEvent::Lost { .. }))
+        .unwrap_or_else(|| panic!("no Lost event"));
+    let back = events
+        .iter()
+        .position(|e| matches!(e, SourceEvent::Back { .. }))
+        .unwrap_or_else(|| panic!("no Back event"));
+    assert!(lost < back);
+    if let Some(SourceEvent::Back { gap_s, .. }) = events.get(back) {
+        // The device kept running, so the gap is measured by its clock (4x real time here):
+        // the 4 s unplugged plus the time the link took to reopen (a few backoff steps).
+        assert!(*gap_s > 3.9 && *gap_s < 16.0, "gap {gap_s}");
+    }
+    assert!(
+        states
+            .iter()
+            .any(|s| matches!(s, LinkState::Reconnecting { .. })),
+        "{states:?}"
+    );
+    assert_eq!(source.link().1.reconnects, 1);
+    let times: Vec<f64> = spinewatch::transport::serial::samples(&events)
+        .map(|s| s.t_s)
+        .collect();
+    assert!(times.windows(2).all(|w| w[1] > w[0]), "time not monotonic");
+}
+
+#[test]
+fn plain_lines_without_device_time_are_timed_by_arrival() {
+    let (mut master, path) = pty_pair();
+    let mut source = SerialSource::open(SerialOptions {
+        port: Some(path),
+        baud: 115_200,
+    });
+    // Wait until the port is open (the reader sends ID then), then play a 50 Hz legacy sketch.
+    let mut events = Vec::new();
+    let end = Instant::now() + Duration::from_secs(10);
+    let mut id = [0u8; 64];
+    loop {
+        assert!(Instant::now() < end, "the source never opened the port");
+        if matches!(master.bytes_to_read(), Ok(n) if n > 0) {
+            let _ = master.read(&mut id);
+            break;
+        }
+        source.poll(&mut events);
+        thread::sleep(Duration::from_millis(10));
+    }
+    for _ in 0..75 {
+        let _ = master.write_all(b"0.0123,-0.9981,0.0456,1.25,-0.50,0.03\r\n");
+        thread::sleep(Duration::from_millis(20));
+        source.poll(&mut events);
+    }
+    let end = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < end {
+        source.poll(&mut events);
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!source.info().device_time);
+    let times: Vec<f64> = spinewatch::transport::serial::samples(&events)
+        .map(|s| s.t_s)
+        .collect();
+    assert_eq!(times.len(), 75);
+    assert!(times.windows(2).all(|w| w[1] > w[0]));
+    // 74 intervals of about 20 ms (host timing jitter allowed).
+    let span = times.last().copied().unwrap_or(0.0) - times.first().copied().unwrap_or(0.0);
+    assert!(span > 1.2 && span < 2.5, "span {span} s");
+}

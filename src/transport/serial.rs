@@ -57,6 +57,8 @@ impl Default for SerialOptions {
 const BYTE_RING: usize = 1 << 20;
 /// Marks in flight (one per read, so thousands of reads' worth).
 const MARK_RING: usize = 1 << 14;
+/// How long dropping a source waits for its reader thread to close the port.
+const DROP_WAIT: Duration = Duration::from_millis(300);
 /// Open and quiet for this long: `Silent`.
 const SILENT_AFTER: Duration = Duration::from_secs(1);
 /// Bytes but no frame for this long: `NoValidFrames`.
@@ -123,6 +125,9 @@ pub struct SerialSource {
     /// (device µs, session s) of this connection's first sample.
     anchor: Option<(u64, f64)>,
     last_t: Option<f64>,
+    /// Sequence number and device time (µs) of the last sample, to recognise a device whose
+    /// clock kept running across a reconnect.
+    last_device: Option<(u32, u64)>,
     /// Set when the link was lost after samples had flowed: (last sample time, reason).
     lost: Option<f64>,
     // Holding samples until the identity arrives.
@@ -197,6 +202,7 @@ impl SerialSource {
             t0: None,
             anchor: None,
             last_t: None,
+            last_device: None,
             lost: None,
             holding: true,
             hold_until: None,
@@ -385,7 +391,8 @@ impl SerialSource {
                 self.hold_until = Some(at + HOLD_FOR_IDENTITY);
             }
             if self.t0.is_none() {
-                let back = Duration::from_secs_f64(period * (count - 1 - i) as f64);
+                let back = Duration::try_from_secs_f64(period * (count - 1 - i) as f64)
+                    .unwrap_or(Duration::ZERO);
                 self.t0 = Some(at.checked_sub(back).unwrap_or(at));
             }
             let device_time = p.frame.device_time_us.is_some();
@@ -401,10 +408,17 @@ impl SerialSource {
                     anchor_t + us.saturating_sub(anchor_us) as f64 * 1e-6
                 }
                 (Some(us), None) => {
-                    // First sample of this connection: session start, or host time after a gap.
+                    // First sample of this connection: session start; after a reconnect, the
+                    // device's own clock if it kept running (same device, not rebooted), else
+                    // host time.
                     let t = match self.last_t {
                         None => 0.0,
-                        Some(last) => host.max(last + period),
+                        Some(last) => {
+                            match continued_gap_s(self.last_device, p.frame.seq, us, period) {
+                                Some(gap) => last + gap,
+                                None => host.max(last + period),
+                            }
+                        }
                     };
                     self.anchor = Some((us, t));
                     t
@@ -419,6 +433,7 @@ impl SerialSource {
                 self.emit(SourceEvent::Back { t_s: t, gap_s }, out);
             }
             self.last_t = Some(t);
+            self.last_device = p.frame.seq.zip(p.frame.device_time_us);
             self.emit(SourceEvent::Sample(p.frame.to_imu_sample(t)), out);
         }
     }
@@ -580,18 +595,50 @@ impl SampleSource for SerialSource {
 
 impl Drop for SerialSource {
     fn drop(&mut self) {
-        // Dropping the ring ends makes the reader stop within one read timeout; join so the port
-        // is closed when `drop` returns (a reopen right after must not find it busy).
+        // Dropping the ring ends makes the reader stop; wait for it so the port is closed when
+        // `drop` returns (a reopen right after must not find it busy).
         let (bytes, marks) = (
             std::mem::replace(&mut self.bytes, HeapRb::<u8>::new(1).split().1),
             std::mem::replace(&mut self.marks, HeapRb::<Mark>::new(1).split().1),
         );
         drop(bytes);
         drop(marks);
+        // A streaming reader notices within one read timeout (50 ms); one in the middle of
+        // probing ports holds none of its own and may take seconds, so it is left to finish
+        // alone rather than freezing the caller (the GUI switching sources).
         if let Some(h) = self.thread.take() {
-            let _ = h.join();
+            let end = Instant::now() + DROP_WAIT;
+            while !h.is_finished() && Instant::now() < end {
+                thread::sleep(Duration::from_millis(5));
+            }
+            if h.is_finished() {
+                let _ = h.join();
+            }
         }
     }
+}
+
+/// The gap in seconds between the last sample before a reconnect and the first after it, by the
+/// device's clock, when the device evidently kept running: its sequence number moved forward and
+/// its clock advanced about as far as that many sample periods (`period_s`) take — the rule of
+/// firmware-protocol.md, section 5, applied across the reconnect. Raw counters wrap at 2^32.
+fn continued_gap_s(
+    last: Option<(u32, u64)>,
+    seq: Option<u32>,
+    device_us: u64,
+    period_s: f64,
+) -> Option<f64> {
+    let (last_seq, last_us) = last?;
+    let k = seq?.wrapping_sub(last_seq);
+    if k == 0 || k >= 1 << 31 {
+        return None; // repeated or backwards: the device restarted
+    }
+    // Truncation is the point: compare the raw 32-bit device clocks.
+    let d_us = f64::from((device_us as u32).wrapping_sub(last_us as u32));
+    let expected_us = f64::from(k) * period_s * 1e6;
+    let slack_us = crate::protocol::TIME_JUMP_SLACK_US as f64;
+    (d_us >= 0.5 * expected_us - slack_us && d_us <= 2.0 * expected_us + slack_us)
+        .then_some(d_us * 1e-6)
 }
 
 /// Convenience for tests and tools: the sample events of `events`.
@@ -600,4 +647,30 @@ pub fn samples(events: &[SourceEvent]) -> impl Iterator<Item = &ImuSample> {
         SourceEvent::Sample(s) => Some(s),
         _ => None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_device_clock_that_kept_running_measures_the_gap() {
+        // 100 Hz; 400 samples (4 s) later by sequence, 4.0 s later by the clock: continued.
+        let last = Some((1000, 5_000_000));
+        assert_eq!(
+            continued_gap_s(last, Some(1400), 9_000_000, 0.01),
+            Some(4.0)
+        );
+        // Across the 32-bit clock wrap.
+        let last = Some((u32::MAX, u64::from(u32::MAX) - 5_000));
+        // 10 samples on, 0.1 s on by a clock that wrapped past 2^32 µs.
+        let gap = continued_gap_s(last, Some(9), 94_999, 0.01);
+        assert!(gap.is_some_and(|g| (g - 0.1).abs() < 1e-9), "{gap:?}");
+        // Rebooted (sequence back to 0), or the clock disagrees with the sequence: host time.
+        let last = Some((1000, 5_000_000));
+        assert_eq!(continued_gap_s(last, Some(0), 1_000, 0.01), None);
+        assert_eq!(continued_gap_s(last, Some(1001), 900_000_000, 0.01), None);
+        assert_eq!(continued_gap_s(None, Some(1), 0, 0.01), None);
+        assert_eq!(continued_gap_s(last, None, 0, 0.01), None);
+    }
 }

@@ -242,6 +242,12 @@ mod device {
         }
     }
 
+    /// A duration from seconds that never panics: negative, NaN or huge values are clamped
+    /// (the options come from a library caller too, not only from the validated CLI).
+    fn secs(s: f64) -> Duration {
+        Duration::try_from_secs_f64(s.clamp(0.0, 1e9)).unwrap_or(Duration::ZERO)
+    }
+
     /// Points `link` at `target` atomically (a new symlink renamed over the old one).
     fn relink(link: &Path, target: &str) -> io::Result<()> {
         if let Some(dir) = link.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -492,7 +498,11 @@ mod device {
         stop: &AtomicBool,
         on_event: &mut dyn FnMut(DeviceEvent),
     ) -> io::Result<PtyReport> {
-        let rate_hz = opts.rate_hz.clamp(25.0, 1000.0);
+        let rate_hz = if opts.rate_hz.is_finite() {
+            opts.rate_hz.clamp(25.0, 1000.0)
+        } else {
+            100.0
+        };
         let sim = Simulator::new(
             Script::random_day(opts.minutes, opts.seed),
             SimOptions {
@@ -583,7 +593,7 @@ mod device {
 
             // Pacing.
             if let Speed::Factor(f) = opts.speed {
-                let due = origin_at + Duration::from_secs_f64(((t - origin_s) / f).max(0.0));
+                let due = origin_at + secs((t - origin_s) / f);
                 if due > Instant::now() {
                     device.wait_until(due)?;
                 }
@@ -604,7 +614,7 @@ mod device {
                     Speed::Factor(f) => p.duration_s / f,
                     Speed::Max => p.duration_s,
                 };
-                device.wait_until(Instant::now() + Duration::from_secs_f64(real))?;
+                device.wait_until(Instant::now() + secs(real))?;
                 skip_until_s = Some(skip_until_s.unwrap_or(0.0).max(p.start_s + p.duration_s));
                 origin_at = Instant::now();
                 origin_s = p.start_s + p.duration_s;
@@ -621,7 +631,7 @@ mod device {
                     Speed::Factor(f) => d.duration_s / f,
                     Speed::Max => d.duration_s,
                 };
-                let until = Instant::now() + Duration::from_secs_f64(real);
+                let until = Instant::now() + secs(real);
                 while Instant::now() < until && !device.stopped() {
                     thread::sleep(TICK);
                 }
