@@ -100,6 +100,12 @@ pub struct LinkStats {
 }
 
 /// What a poll delivers, in order.
+///
+/// Order a live source guarantees: `Info` (with the device's rate, the filter's rate hint) comes
+/// before the first `Sample` of a connection when the device identifies itself (the serial source
+/// holds samples back up to 1 s for it); `Lost` comes after the last sample before a loss, and
+/// `Back` right before the first sample after it, whose time is then at least `gap_s` later. On
+/// `Back` the consumer restarts the orientation filter (the sensor may have moved meanwhile).
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceEvent {
     /// A sample; `t_s` is session time (seconds since the source started), monotonic.

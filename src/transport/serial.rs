@@ -269,15 +269,10 @@ impl SerialSource {
             info.rate_hz = Some(f64::from(id.rate_hz));
             info.battery_pct = id.battery_pct.map(f64::from);
             info.label = format!(
-                "{} — {} {} ({})",
+                "{} — {} ({})",
                 info.port.as_deref().unwrap_or("serial"),
                 id.firmware,
                 id.model,
-                if info.device_time {
-                    "device time"
-                } else {
-                    "host time"
-                }
             );
         } else if let Some(p) = &info.port {
             info.label = p.clone();
