@@ -197,12 +197,28 @@ fn system_ports() -> Vec<serialport::SerialPortInfo> {
         return Vec::new();
     }
     match serialport::available_ports() {
-        Ok(p) => p,
+        Ok(p) => p
+            .into_iter()
+            .filter(|p| !is_phantom_uart(&p.port_name))
+            .collect(),
         Err(e) => {
             tracing::warn!("listing serial ports failed: {e}");
             Vec::new()
         }
     }
+}
+
+/// Linux lists 4 to 32 `ttyS` ports whatever the hardware; those whose UART type is 0
+/// (`PORT_UNKNOWN` in `/sys/class/tty/ttySn/type`) have no chip behind them. (udev-based listing
+/// skips them by trying to open them; without libudev we read the type instead.)
+fn is_phantom_uart(path: &str) -> bool {
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    let Some(name) = path.strip_prefix("/dev/").filter(|n| n.starts_with("ttyS")) else {
+        return false;
+    };
+    std::fs::read_to_string(format!("/sys/class/tty/{name}/type")).is_ok_and(|t| t.trim() == "0")
 }
 
 /// `/dev/ttyS10` after `/dev/ttyS9`.
