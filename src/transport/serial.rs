@@ -297,7 +297,7 @@ impl SerialSource {
         {
             let t_s = last.max(self.host_s(Instant::now()));
             self.lost = Some(last);
-            tracing::warn!("sensor lost at {t_s:.3} s: {reason}");
+            tracing::info!("sensor lost at {t_s:.3} s: {reason}");
             out.push(SourceEvent::Lost { t_s, reason });
         }
         self.holding = true;
@@ -424,7 +424,7 @@ impl SerialSource {
             if let Some(last) = self.lost.take() {
                 self.reconnects = self.reconnects.saturating_add(1);
                 let gap_s = t - last;
-                tracing::warn!("sensor back at {t:.3} s after {gap_s:.1} s");
+                tracing::info!("sensor back at {t:.3} s after {gap_s:.1} s");
                 self.emit(SourceEvent::Back { t_s: t, gap_s }, out);
             }
             self.last_t = Some(t);
