@@ -51,7 +51,7 @@ echo "memory     $(awk '/VmRSS/ {print $2 " kB resident"}' "/proc/$APP/status")"
 kill "$APP"; wait "$APP" 2>/dev/null || true
 
 "$BIN" simulate --minutes 90 --seed 4 --out "$WORK/day.csv" >/dev/null
-SPINEWATCH_HOME="$WORK/home" "$BIN" replay "$WORK/day.csv" --stats 2>"$WORK/stats.log" &
+SPINEWATCH_HOME="$WORK/home" "$BIN" --stats replay "$WORK/day.csv" 2>"$WORK/stats.log" &
 APP=$!
 WID=$(xdotool search --sync --name '^spinewatch$' | head -1)
 sleep 6                                              # the overview scan

@@ -12,11 +12,13 @@ pub mod number;
 pub mod pipeline;
 pub mod posture;
 pub mod protocol;
+pub mod record;
 pub mod replay;
 pub mod sample;
 pub mod session;
 pub mod sim;
 pub mod source;
+pub mod transport;
 pub mod ui;
 
 pub use sample::ImuSample;

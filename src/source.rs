@@ -47,7 +47,9 @@ pub enum LinkState {
     NoValidFrames { baud: u32 },
     /// Open, but nothing has arrived for a while.
     Silent { for_s: f64 },
-    /// The device went away (unplugged, port closed); retrying.
+    /// The device went away (unplugged, port closed), or cannot be opened or found yet; retrying
+    /// after `retry_in_s` seconds. `reason` is one line for the wearer ("sensor unplugged",
+    /// "/dev/ttyACM0: permission denied (join the dialout group)").
     Reconnecting {
         reason: String,
         attempt: u32,
@@ -55,6 +57,30 @@ pub enum LinkState {
     },
     /// A finite source (a replayed file) has no more samples.
     Ended,
+}
+
+impl std::fmt::Display for LinkState {
+    /// One line for a status bar or a log: "connected", "no valid frames at 115200 baud", ….
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Connecting => write!(f, "looking for the sensor"),
+            Self::Connected => write!(f, "connected"),
+            Self::NoValidFrames { baud } => write!(
+                f,
+                "no valid frames at {baud} baud (wrong baud rate, or not a spinewatch sensor)"
+            ),
+            Self::Silent { for_s } => write!(f, "port open but silent for {for_s:.0} s"),
+            Self::Reconnecting {
+                reason,
+                attempt,
+                retry_in_s,
+            } => write!(
+                f,
+                "{reason}; retrying in {retry_in_s:.1} s (attempt {attempt})"
+            ),
+            Self::Ended => write!(f, "ended"),
+        }
+    }
 }
 
 /// Link counters, cumulative since the source was opened.
@@ -67,9 +93,19 @@ pub struct LinkStats {
     pub dropped_samples: u64,
     pub time_jumps: u64,
     pub reconnects: u64,
+    /// Commands the device acknowledged (`$SW1,A,...`: identify, rate, vibrate).
+    pub acks: u64,
+    /// Commands the device refused (`$SW1,N,...`).
+    pub naks: u64,
 }
 
 /// What a poll delivers, in order.
+///
+/// Order a live source guarantees: `Info` (with the device's rate, the filter's rate hint) comes
+/// before the first `Sample` of a connection when the device identifies itself (the serial source
+/// holds samples back up to 1 s for it); `Lost` comes after the last sample before a loss, and
+/// `Back` right before the first sample after it, whose time is then at least `gap_s` later. On
+/// `Back` the consumer restarts the orientation filter (the sensor may have moved meanwhile).
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceEvent {
     /// A sample; `t_s` is session time (seconds since the source started), monotonic.

@@ -1,30 +1,31 @@
-//! The serial side of source selection. The serial transport (`transport::serial`) is built on
-//! the `main` branch; until it is merged here these functions report that no serial sensor can
-//! be opened, and the app runs on the demo sensor.
+//! The serial side of source selection, on top of `transport::serial`: the port picker's list,
+//! start-up auto-detection, and opening a sensor (the source reconnects by itself and reports
+//! its link state, so opening never fails).
 
 use std::time::Duration;
 
 use crate::source::SampleSource;
+use crate::transport::serial::{self, SerialOptions, SerialSource};
 
 use super::store::PortChoice;
 
-/// Serial ports the port picker offers. Empty until the serial transport is merged.
-pub fn serial_ports_unavailable_until_transport_lands() -> Vec<PortChoice> {
-    Vec::new()
-}
-
-/// Ports for the picker.
+/// Ports for the picker, with what the system says about each.
 pub fn list_ports() -> Vec<PortChoice> {
-    serial_ports_unavailable_until_transport_lands()
+    serial::list_ports()
+        .into_iter()
+        .map(|p| PortChoice {
+            path: p.path,
+            description: p.description,
+        })
+        .collect()
 }
 
-/// Looks for a spinewatch sensor at start-up; returns its port.
-pub fn probe_sensor(_timeout: Duration) -> Option<String> {
-    None
+/// Looks for a spinewatch sensor at start-up (all ports probed in parallel); returns its port.
+pub fn probe_sensor(timeout: Duration) -> Option<String> {
+    serial::probe_sensor(timeout)
 }
 
-/// Opens a serial sensor (the source reconnects by itself and reports its link state), or
-/// explains why it cannot.
-pub fn open_serial(_port: Option<String>, _baud: u32) -> Result<Box<dyn SampleSource>, String> {
-    Err("serial sensors are not supported by this build yet".into())
+/// Opens a serial sensor; `port: None` finds it (and finds it again after every unplug).
+pub fn open_serial(port: Option<String>, baud: u32) -> Result<Box<dyn SampleSource>, String> {
+    Ok(Box::new(SerialSource::open(SerialOptions { port, baud })))
 }

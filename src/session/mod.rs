@@ -8,9 +8,11 @@
 mod error;
 mod meta;
 mod reader;
+pub mod recorder;
 mod writer;
 
 pub use error::{SessionError, SessionErrorKind};
 pub use meta::{CalibrationWindows, SessionMeta};
 pub use reader::{REQUIRED_COLUMNS, SessionReader, read_all};
+pub use recorder::{Recorder, RecorderOptions, RecordingStats};
 pub use writer::{FORMAT_VERSION, SessionWriter};
