@@ -1139,7 +1139,7 @@ impl Engine {
         let stamp = self
             .clock
             .local_now()
-            .format("%Y-%m-%d_%H-%M-%S")
+            .format("%Y-%m-%dT%H-%M-%S")
             .to_string();
         match Recorder::start(&self.options.paths.sessions_dir, &stamp, &meta) {
             Ok(r) => {

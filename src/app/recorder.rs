@@ -1,57 +1,45 @@
-//! Recording the live stream to a session CSV, crash-safe: metadata first, rows buffered and
-//! flushed at least once a second, so a crash loses at most the last second.
+//! The GUI's record button: the crash-safe [`session::Recorder`](crate::session::Recorder) (whole
+//! rows flushed at least once a second, synced every 10 s) that `spinewatch record` uses too, with
+//! times rebased so a recording starts at 0 s.
 
-use std::fs::{self, File};
-use std::io::BufWriter;
+use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use crate::sample::ImuSample;
-use crate::session::{SessionMeta, SessionWriter};
+use crate::session::{Recorder as SessionRecorder, SessionMeta};
 
 use super::store::SessionFile;
 
-const FLUSH_EVERY: Duration = Duration::from_secs(1);
-
 /// An open recording. Times are rebased so the file starts at 0 s.
 pub struct Recorder {
-    writer: SessionWriter<BufWriter<File>>,
-    path: PathBuf,
+    inner: SessionRecorder,
     t0_s: Option<f64>,
-    samples: u64,
     last_t_s: f64,
-    last_flush: Instant,
 }
 
 impl Recorder {
-    /// Creates `dir/spinewatch-<start time>.csv` and writes the metadata.
+    /// Creates `dir/<start time>.csv` (the same naming as `spinewatch record`, e.g.
+    /// `2026-11-23T07-30-00.csv`; `-2`, `-3`… if taken) and writes the metadata at once.
     pub fn start(dir: &Path, stamp: &str, meta: &SessionMeta) -> std::io::Result<Self> {
-        fs::create_dir_all(dir)?;
-        let mut path = dir.join(format!("spinewatch-{stamp}.csv"));
+        let mut path = dir.join(format!("{stamp}.csv"));
         let mut n = 1;
         while path.exists() {
             n += 1;
-            path = dir.join(format!("spinewatch-{stamp}-{n}.csv"));
+            path = dir.join(format!("{stamp}-{n}.csv"));
         }
-        let file = File::create_new(&path)?;
-        let mut writer = SessionWriter::new(BufWriter::with_capacity(1 << 16, file), meta)?;
-        writer.flush()?;
         Ok(Self {
-            writer,
-            path,
+            inner: SessionRecorder::create(&path, meta)?,
             t0_s: None,
-            samples: 0,
             last_t_s: 0.0,
-            last_flush: Instant::now(),
         })
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        self.inner.path()
     }
 
     pub fn samples(&self) -> u64 {
-        self.samples
+        self.inner.stats().samples
     }
 
     /// Recorded length, seconds.
@@ -64,32 +52,27 @@ impl Recorder {
         let mut rebased = *s;
         rebased.t_s = (s.t_s - t0).max(self.last_t_s);
         self.last_t_s = rebased.t_s;
-        self.samples += 1;
-        self.writer.write_sample(&rebased)
+        self.inner.push(&rebased)
     }
 
     /// A calibration taken during the recording.
     pub fn note_calibration(&mut self, text: &str) -> std::io::Result<()> {
-        self.writer.write_meta("calibration", text)
+        self.inner.set_meta("calibration", text)
     }
 
     pub fn comment(&mut self, text: &str) -> std::io::Result<()> {
-        self.writer.write_comment(text)
+        self.inner.mark(text)
     }
 
-    /// Flushes if a second has passed since the last flush.
+    /// Flushes if a second has passed since the last flush (for when no samples arrive).
     pub fn maybe_flush(&mut self) -> std::io::Result<()> {
-        if self.last_flush.elapsed() >= FLUSH_EVERY {
-            self.last_flush = Instant::now();
-            self.writer.flush()?;
-        }
-        Ok(())
+        self.inner.tick()
     }
 
-    pub fn finish(mut self) -> std::io::Result<PathBuf> {
-        self.writer.flush()?;
-        self.writer.get_ref().get_ref().sync_all()?;
-        Ok(self.path)
+    pub fn finish(self) -> std::io::Result<PathBuf> {
+        let path = self.inner.path().to_path_buf();
+        self.inner.finish()?;
+        Ok(path)
     }
 }
 
@@ -123,7 +106,7 @@ mod tests {
             device: Some("Demo sensor".into()),
             ..Default::default()
         };
-        let mut r = Recorder::start(dir.path(), "2025-01-01_09-00-00", &meta)
+        let mut r = Recorder::start(dir.path(), "2025-01-01T09-00-00", &meta)
             .unwrap_or_else(|e| panic!("{e}"));
         for i in 0..10 {
             let s = ImuSample::new(50.0 + i as f64 * 0.01, [0.0, 0.0, 1.0], [0.0; 3]);
