@@ -147,8 +147,12 @@ impl SettingsForm {
 
 fn field(ui: &mut Ui, label: &'static str, text: &mut String, problems: &Problems, hint: &str) {
     let l = ui.label(label);
-    ui.add(egui::TextEdit::singleline(text).desired_width(90.0))
-        .labelled_by(l.id);
+    ui.add(
+        egui::TextEdit::singleline(text)
+            .desired_width(90.0)
+            .clip_text(false),
+    )
+    .labelled_by(l.id);
     match problems.get(label) {
         Some(m) => ui.label(RichText::new(m).color(theme::BAD)),
         None => ui.label(RichText::new(hint).small().color(theme::MUTED)),
