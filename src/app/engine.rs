@@ -584,6 +584,9 @@ impl Engine {
                     if self.settings.vibration {
                         self.active.source().vibrate(400, 70);
                     }
+                    if self.settings.sound {
+                        self.notifier.chime();
+                    }
                 }
                 self.urgent = true;
             }
@@ -629,6 +632,9 @@ impl Engine {
                 }
                 if !replay && self.settings.vibration {
                     self.active.source().vibrate(250, 50);
+                }
+                if !replay && self.settings.sound {
+                    self.notifier.chime();
                 }
                 self.banner_seq += 1;
                 sh.banner = Some(Banner {

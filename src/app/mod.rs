@@ -11,6 +11,7 @@ pub mod notifier;
 pub mod ports;
 pub mod recorder;
 pub mod replay_source;
+pub mod sound;
 pub mod state;
 pub mod store;
 pub mod wizard;

@@ -12,6 +12,14 @@ pub trait Notifier: Send {
     fn notify(&mut self, title: &str, body: &str);
     /// `Some(true)` once one was shown, `Some(false)` once one failed, `None` before.
     fn works(&self) -> Option<bool>;
+    /// Plays the alert chime if this notifier can (see [`super::sound`]); never blocks.
+    fn chime(&mut self) {}
+}
+
+/// What the worker thread is asked to do.
+enum Job {
+    Notify(String, String),
+    Chime,
 }
 
 const UNKNOWN: u8 = 0;
@@ -20,19 +28,27 @@ const FAILS: u8 = 2;
 
 /// Notifications through the desktop's notification service (notify-rust, pure-Rust D-Bus).
 pub struct DesktopNotifier {
-    tx: Option<SyncSender<(String, String)>>,
+    tx: Option<SyncSender<Job>>,
     status: Arc<AtomicU8>,
 }
 
 impl DesktopNotifier {
     pub fn new() -> Self {
         let status = Arc::new(AtomicU8::new(UNKNOWN));
-        let (tx, rx) = mpsc::sync_channel::<(String, String)>(4);
+        let (tx, rx) = mpsc::sync_channel::<Job>(4);
         let worker_status = Arc::clone(&status);
         let spawned = std::thread::Builder::new()
             .name("notifier".into())
             .spawn(move || {
-                for (title, body) in rx {
+                let mut chime_file = None;
+                for job in rx {
+                    let (title, body) = match job {
+                        Job::Notify(title, body) => (title, body),
+                        Job::Chime => {
+                            play_chime(&mut chime_file);
+                            continue;
+                        }
+                    };
                     let shown = notify_rust::Notification::new()
                         .appname("spinewatch")
                         .summary(&title)
@@ -67,14 +83,45 @@ impl Default for DesktopNotifier {
     }
 }
 
-impl Notifier for DesktopNotifier {
-    fn notify(&mut self, title: &str, body: &str) {
+/// Plays the chime on the worker thread, writing the WAV to the temp folder on first use.
+fn play_chime(file: &mut Option<std::path::PathBuf>) {
+    let Some(player) = super::sound::player() else {
+        return;
+    };
+    if file.is_none() {
+        match super::sound::write_chime(&std::env::temp_dir()) {
+            Ok(p) => *file = Some(p),
+            Err(e) => {
+                tracing::warn!("alert chime not written: {e}");
+                return;
+            }
+        }
+    }
+    if let Some(wav) = file.as_deref()
+        && let Err(e) = super::sound::play(player, wav)
+    {
+        tracing::warn!("alert chime not played with {}: {e}", player.display());
+    }
+}
+
+impl DesktopNotifier {
+    fn send(&mut self, job: Job) {
         if let Some(tx) = &self.tx {
-            match tx.try_send((title.to_string(), body.to_string())) {
+            match tx.try_send(job) {
                 Ok(()) | Err(TrySendError::Full(_)) => {}
                 Err(TrySendError::Disconnected(_)) => self.tx = None,
             }
         }
+    }
+}
+
+impl Notifier for DesktopNotifier {
+    fn notify(&mut self, title: &str, body: &str) {
+        self.send(Job::Notify(title.to_string(), body.to_string()));
+    }
+
+    fn chime(&mut self) {
+        self.send(Job::Chime);
     }
 
     fn works(&self) -> Option<bool> {
@@ -90,12 +137,20 @@ impl Notifier for DesktopNotifier {
 #[derive(Clone, Default)]
 pub struct MemoryNotifier {
     pub sent: Arc<Mutex<Vec<(String, String)>>>,
+    /// How many chimes were asked for.
+    pub chimes: Arc<Mutex<u32>>,
 }
 
 impl Notifier for MemoryNotifier {
     fn notify(&mut self, title: &str, body: &str) {
         if let Ok(mut sent) = self.sent.lock() {
             sent.push((title.to_string(), body.to_string()));
+        }
+    }
+
+    fn chime(&mut self) {
+        if let Ok(mut n) = self.chimes.lock() {
+            *n += 1;
         }
     }
 

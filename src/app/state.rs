@@ -64,7 +64,8 @@ pub struct Settings {
     pub posture: Config,
     /// Send a vibrate command to the sensor with each alert (if it has a motor).
     pub vibration: bool,
-    /// Play a sound with alerts. Off by default (this build has no sound output).
+    /// Play a short chime with alerts (through the desktop's sound player; see `app::sound`).
+    /// Off by default.
     pub sound: bool,
     /// Desktop notifications (the in-app banner always shows).
     pub notifications: bool,

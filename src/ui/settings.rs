@@ -23,6 +23,7 @@ pub struct SettingsForm {
     pub quiet_enabled: bool,
     pub notifications: bool,
     pub vibration: bool,
+    pub sound: bool,
     pub port: Option<String>,
     pub baud: u32,
     last_sent: Option<Settings>,
@@ -49,6 +50,7 @@ impl SettingsForm {
             quiet_enabled: s.quiet_hours.enabled,
             notifications: s.notifications,
             vibration: s.vibration,
+            sound: s.sound,
             port: s.port.clone(),
             baud: s.baud,
             last_sent: Some(s.clone()),
@@ -135,6 +137,7 @@ impl SettingsForm {
         s.quiet_hours.end = self.quiet_end.trim().to_string();
         s.notifications = self.notifications;
         s.vibration = self.vibration;
+        s.sound = self.sound;
         s.port = self.port.clone();
         s.baud = self.baud;
         if let Err(e) = s.validate() {
@@ -184,9 +187,17 @@ pub fn settings_ui(
         ui.add_space(6.0);
         ui.checkbox(&mut form.notifications, "Desktop notifications");
         ui.checkbox(&mut form.vibration, "Vibrate the sensor with alerts");
-        let mut sound = false;
-        ui.add_enabled(false, egui::Checkbox::new(&mut sound, "Sound"))
-            .on_disabled_hover_text("This build has no sound output; alerts use the banner, notifications and vibration.");
+        match crate::app::sound::player() {
+            Some(player) => {
+                ui.checkbox(&mut form.sound, "Sound")
+                    .on_hover_text(format!("A short chime with alerts, played by {}", player.display()));
+            }
+            None => {
+                let mut off = false;
+                ui.add_enabled(false, egui::Checkbox::new(&mut off, "Sound"))
+                    .on_disabled_hover_text("No sound player (pw-play, paplay or aplay) on this system; alerts use the banner, notifications and vibration.");
+            }
+        }
         ui.horizontal(|ui| {
             ui.checkbox(&mut form.quiet_enabled, "Quiet hours");
         });
