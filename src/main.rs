@@ -205,7 +205,10 @@ struct ReplayArgs {
 
 fn main() -> ExitCode {
     init_logging();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let result = match cli.command {
         Some(Command::Replay(args)) if !args.headless => open_gui(Some(args.file), cli.stats),
         Some(Command::Replay(args)) => run_replay(args),
@@ -537,4 +540,30 @@ fn print_stdout(text: &str) {
     let _ = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush());
+}
+
+/// Help and version go to stdout as usual; a usage error is one line on stderr and exit 2, like
+/// every other error (scripts read one line).
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    // clap's message is the block before the blank line and "Usage:"; fold it into one line.
+    let text = e.render().to_string();
+    let message: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty() && !l.starts_with("Usage:"))
+        .map(str::trim)
+        .collect();
+    let message = message.join(" ");
+    let message = message.trim_start_matches("error: ");
+    eprintln!("spinewatch: error: {message} (see `spinewatch --help`)");
+    ExitCode::from(EXIT_BAD_INPUT)
 }

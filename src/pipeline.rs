@@ -220,6 +220,14 @@ impl Pipeline {
         step
     }
 
+    /// The session is over (end of file, recording stopped): closes a slouch still in progress
+    /// so the summary counts it.
+    pub fn finish(&mut self, events: &mut Vec<Event>) {
+        if let Some(t) = self.last_t_s {
+            self.rules.finish(t, events);
+        }
+    }
+
     /// Called by a live source when time passes with no samples: after `sensor_gap_s` of
     /// silence the state is `no_data`.
     pub fn idle(&mut self, now_s: f64) -> Option<PostureUpdate> {

@@ -178,6 +178,19 @@ fn create(path: &Path) -> Result<BufWriter<File>, ReplayError> {
         })
 }
 
+/// Writes (and drains) events as JSON lines; without an output they are just dropped.
+fn write_events(out: Option<&mut impl Write>, events: &mut Vec<Event>) -> std::io::Result<()> {
+    let Some(out) = out else {
+        events.clear();
+        return Ok(());
+    };
+    for e in events.drain(..) {
+        serde_json::to_writer(&mut *out, &e)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
 /// Replays a session headlessly.
 pub fn run(opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
     let reader = SessionReader::open(&opts.input)?.skip_bad_rows(opts.skip_bad_rows);
@@ -267,20 +280,15 @@ pub fn run(opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
                 w.write(&step).map_err(out_err(&opts.angles))?;
             }
         }
-        if let Some(out) = &mut events_out {
-            for e in events.drain(..) {
-                serde_json::to_writer(&mut *out, &e)
-                    .map_err(std::io::Error::from)
-                    .and_then(|()| out.write_all(b"\n"))
-                    .map_err(out_err(&opts.events))?;
-            }
-        } else {
-            events.clear();
-        }
+        write_events(events_out.as_mut(), &mut events).map_err(out_err(&opts.events))?;
         let _ = empty_tx.send(batch);
     }
     drop(full_rx);
     let (skipped_rows, first_skipped) = reader_thread.join().unwrap_or((0, None));
+    if failure.is_none() {
+        pipeline.finish(&mut events);
+        write_events(events_out.as_mut(), &mut events).map_err(out_err(&opts.events))?;
+    }
     if let Some(w) = &mut angles {
         w.flush().map_err(out_err(&opts.angles))?;
     }

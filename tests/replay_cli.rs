@@ -244,3 +244,60 @@ fn a_calibration_that_cannot_work_says_why() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("lean"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn usage_errors_are_one_line_and_exit_2() {
+    for args in [
+        &["replay", "--headless"][..],
+        &["replay", "x.csv", "--headless", "--calibrate", "5:1,2:3"],
+        &["replay", "x.csv", "--headless", "--no-such-option"],
+    ] {
+        let out = spinewatch(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("spinewatch: error: "), "{err}");
+    }
+    let help = spinewatch(&["replay", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(text(&help.stdout).contains("--calibrate"));
+}
+
+#[test]
+fn a_slouch_running_to_the_end_of_the_file_is_counted() {
+    let dir = tmp();
+    // The session ends while still slouched (30° from 20 s to 120 s) if cut at 95 s.
+    let full = write_session(dir.path(), "");
+    let full_text = std::fs::read_to_string(&full).unwrap_or_default();
+    let cut: String = full_text
+        .lines()
+        .take(1 + 4750)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let session = dir.path().join("cut.csv");
+    std::fs::write(&session, cut).unwrap_or_default();
+    let events = dir.path().join("e.jsonl");
+    let out = spinewatch(&[
+        "replay",
+        session.to_str().unwrap_or_default(),
+        "--headless",
+        "--calibrate",
+        "1:9,12.2:15.8",
+        "--events",
+        events.to_str().unwrap_or_default(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("slouch episodes  1"),
+        "{}",
+        text(&out.stdout)
+    );
+    let events = std::fs::read_to_string(&events).unwrap_or_default();
+    assert!(
+        events
+            .lines()
+            .last()
+            .is_some_and(|l| l.contains("slouch_end")),
+        "{events}"
+    );
+}

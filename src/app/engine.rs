@@ -171,7 +171,9 @@ pub struct Engine {
     replay_note: String,
     scan_rx: Option<Receiver<Result<Overview, SessionError>>>,
     recorder: Option<Recorder>,
-    source_started: Instant,
+    /// Wall time the last sample arrived: silence is judged by this, never by comparing the
+    /// wall clock with sample time (a device's clock drifts and may start late).
+    last_sample_at: Instant,
     now_s: f64,
     prev_t_s: Option<f64>,
     last_state: Option<PostureState>,
@@ -239,7 +241,7 @@ impl Engine {
             replay_note: String::new(),
             scan_rx: None,
             recorder: None,
-            source_started: Instant::now(),
+            last_sample_at: Instant::now(),
             now_s: 0.0,
             prev_t_s: None,
             last_state: None,
@@ -430,6 +432,7 @@ impl Engine {
             sh.recording = None;
         }
         self.rate_window.1 += 1;
+        self.last_sample_at = Instant::now();
         let step = self.pipeline.process(s, &mut self.events);
         let t = s.t_s;
         self.now_s = t;
@@ -690,8 +693,9 @@ impl Engine {
 
         // Live sources: silence means no data.
         if !self.active.is_replay() {
-            let now_s = self.source_started.elapsed().as_secs_f64();
-            if let Some(update) = self.pipeline.idle(now_s)
+            let last_t_s = self.pipeline.last().map(|step| step.posture.t_s);
+            let now_s = last_t_s.map(|t| t + self.last_sample_at.elapsed().as_secs_f64());
+            if let Some(update) = now_s.and_then(|now_s| self.pipeline.idle(now_s))
                 && sh.posture.map(|p| p.state) != Some(PostureState::NoData)
             {
                 sh.posture = Some(update);
@@ -981,7 +985,7 @@ impl Engine {
         self.awaiting_correction = false;
         self.wizard.cancel();
         self.auto_windows = None;
-        self.source_started = Instant::now();
+        self.last_sample_at = Instant::now();
         sh.wizard = WizardView::Idle;
         sh.ring.clear();
         sh.markers.clear();

@@ -288,6 +288,7 @@ pub fn scan(
     let mut events: Vec<Event> = Vec::new();
     // Per-second min/max first (the length is unknown until the end), then merged into bins.
     let mut seconds: Vec<(f32, f32)> = Vec::new();
+    let mut width_s = 1.0f64;
     let mut alerts_s = Vec::new();
     let mut start_s = None;
     let mut end_s = 0.0;
@@ -300,7 +301,14 @@ pub fn scan(
                 alerts_s.push(e.time_s);
             }
         }
-        let i = (s.t_s - t0).max(0.0) as usize;
+        // Slots of `width_s` seconds; a file spanning more slots than the cap (a long day, or a
+        // corrupt time far in the future) halves the resolution instead of growing without bound.
+        let mut i = ((s.t_s - t0).max(0.0) / width_s) as usize;
+        while i >= MAX_SLOTS {
+            seconds = seconds.chunks(2).map(merge_min_max).collect();
+            width_s *= 2.0;
+            i = ((s.t_s - t0).max(0.0) / width_s) as usize;
+        }
         if seconds.len() <= i {
             seconds.resize(i + 1, (f32::NAN, f32::NAN));
         }
@@ -312,17 +320,7 @@ pub fn scan(
         }
     }
     let per_bin = seconds.len().div_ceil(OVERVIEW_BINS).max(1);
-    let bins = seconds
-        .chunks(per_bin)
-        .map(|c| {
-            c.iter().fold((f32::NAN, f32::NAN), |(lo, hi), &(a, b)| {
-                (
-                    if lo.is_nan() { a } else { lo.min(a) },
-                    if hi.is_nan() { b } else { hi.max(b) },
-                )
-            })
-        })
-        .collect();
+    let bins = seconds.chunks(per_bin).map(merge_min_max).collect();
     Ok(Overview {
         start_s: start_s.unwrap_or(0.0),
         end_s,
@@ -330,4 +328,40 @@ pub fn scan(
         alerts_s,
         threshold_deg: config.slouch_threshold_deg,
     })
+}
+
+/// Most per-slot min/max pairs the overview scan keeps (at 1 s each, 18 hours).
+const MAX_SLOTS: usize = 65_536;
+
+/// Min and max over slots (NaN = empty slot).
+fn merge_min_max(slots: &[(f32, f32)]) -> (f32, f32) {
+    slots
+        .iter()
+        .fold((f32::NAN, f32::NAN), |(lo, hi), &(a, b)| {
+            (
+                if lo.is_nan() { a } else { lo.min(a) },
+                if hi.is_nan() { b } else { hi.max(b) },
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_corrupt_time_far_in_the_future_does_not_blow_up_the_overview() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("odd.csv");
+        let mut text = String::from("time_s,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n");
+        for i in 0..100 {
+            text.push_str(&format!("{},0,0,1,0,0,0\n", f64::from(i) * 0.01));
+        }
+        text.push_str("1e11,0,0,1,0,0,0\n1e300,0,0,1,0,0,0\n");
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        let cal = Calibration::from_metadata("up=0,0,1;forward=1,0,0").ok();
+        let overview = scan(&path, &Config::default(), cal).unwrap_or_else(|e| panic!("{e}"));
+        assert!(overview.bins.len() <= MAX_SLOTS);
+        assert_eq!(overview.end_s, 1e300);
+    }
 }

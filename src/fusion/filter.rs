@@ -115,6 +115,8 @@ impl QuasiStatic {
 
 /// After this many samples at a new rate, the filter's coefficients follow the measured rate.
 const RATE_TRACK_MIN_SAMPLES: u64 = 200;
+/// Consecutive steps longer than 2.5 sample periods after which the rate is taken to be slower.
+const RATE_TRACK_LONG_RUN: u32 = 50;
 /// Relative difference between measured and configured sample period that triggers re-tuning.
 const RATE_TRACK_TOLERANCE: f64 = 0.2;
 /// Sample periods outside this range (seconds) are clamped: 1 kHz+ and slower than 1 Hz.
@@ -131,6 +133,8 @@ pub struct OrientationFilter {
     /// Running average of the measured sample period, seconds.
     dt_avg_s: f64,
     samples_since_tune: u64,
+    /// Run of consecutive long steps (count, summed seconds).
+    long_steps: (u32, f64),
     /// First sample after a (re)start when the rate is not known yet: fed once the second
     /// sample gives the period.
     pending: Option<ImuSample>,
@@ -155,6 +159,7 @@ impl OrientationFilter {
             nominal_dt_s: 0.01,
             dt_avg_s: 0.01,
             samples_since_tune: 0,
+            long_steps: (0, 0.0),
             pending: None,
             last_t_s: None,
             started_at_s: 0.0,
@@ -203,6 +208,7 @@ impl OrientationFilter {
         self.nominal_dt_s = dt_s;
         self.dt_avg_s = dt_s;
         self.samples_since_tune = 0;
+        self.long_steps = (0, 0.0);
         self.started_at_s = t_s;
     }
 
@@ -301,12 +307,25 @@ impl OrientationFilter {
         // Track the real rate from ordinary steps (not gaps), so a device that changes its rate
         // keeps correctly tuned filters.
         if dt_s > 0.0 && dt_s < 2.5 * self.nominal_dt_s {
+            self.long_steps = (0, 0.0);
             self.dt_avg_s += 0.01 * (dt_s - self.dt_avg_s);
             self.samples_since_tune += 1;
             if self.samples_since_tune > RATE_TRACK_MIN_SAMPLES
                 && (self.dt_avg_s / self.nominal_dt_s - 1.0).abs() > RATE_TRACK_TOLERANCE
             {
                 self.retune(self.dt_avg_s);
+            }
+        } else if dt_s >= 2.5 * self.nominal_dt_s {
+            // A dropout is an isolated long step; a long run of them means the real rate is far
+            // below the one announced (a wrong `rate_hz` hint): follow it.
+            let (n, sum) = &mut self.long_steps;
+            *n += 1;
+            *sum += dt_s;
+            if *n >= RATE_TRACK_LONG_RUN {
+                let dt = *sum / f64::from(*n);
+                self.long_steps = (0, 0.0);
+                self.retune(dt);
+                self.dt_avg_s = self.nominal_dt_s;
             }
         }
         let Some(vqf) = &mut self.vqf else {
@@ -459,6 +478,20 @@ mod tests {
         }
         assert!(
             (f.sample_period_s() - 0.001).abs() < 0.0003,
+            "{}",
+            f.sample_period_s()
+        );
+    }
+
+    #[test]
+    fn a_rate_hint_far_too_high_is_corrected() {
+        // Announced 1000 Hz, really 100 Hz.
+        let mut f = OrientationFilter::new(FusionSettings::default(), Some(1000.0));
+        for i in 0..500 {
+            f.update(&still(i as f64 * 0.01, Vector3::z(), [0.0; 3]));
+        }
+        assert!(
+            (f.sample_period_s() - 0.01).abs() < 0.001,
             "{}",
             f.sample_period_s()
         );

@@ -223,6 +223,13 @@ impl Rules {
         }
     }
 
+    /// The session ends at `end_s`: a slouch still going is closed there (reported with a
+    /// `slouch_end` if it was sustained), so the summary counts it.
+    pub fn finish(&mut self, end_s: f64, out: &mut Vec<Event>) {
+        let end = self.episode.and_then(|e| e.below_since_s).unwrap_or(end_s);
+        self.end_episode(end, end_s, out);
+    }
+
     /// Feeds one classified sample at session time `t_s`.
     pub fn update(
         &mut self,
@@ -277,7 +284,9 @@ impl Rules {
         } else {
             ep.below_since_s = None;
         }
-        if t_s - ep.start_s >= cfg.slouch_delay_s {
+        // Held for the delay while still slouched (not while already sitting up again during
+        // the release countdown): only then is it an episode worth reporting.
+        if ep.below_since_s.is_none() && t_s - ep.start_s >= cfg.slouch_delay_s {
             ep.sustained = true;
         }
         if ep.below_since_s.is_none() && t_s >= ep.next_alert_s {
@@ -424,6 +433,34 @@ mod tests {
             assert!((duration_s - 650.0).abs() < 0.2);
             assert_eq!(alerts, 2);
         }
+    }
+
+    #[test]
+    fn a_slouch_shorter_than_the_delay_is_not_an_episode() {
+        let cfg = Config::default();
+        // Slouched for 58 s: the 3 s release countdown passes the 60 s mark, but the wearer had
+        // already sat up.
+        let ev = run(&cfg, 120.0, |t| {
+            seated(if (10.0..68.0).contains(&t) { 30.0 } else { 2.0 })
+        });
+        assert!(ev.is_empty(), "{ev:?}");
+    }
+
+    #[test]
+    fn a_slouch_still_going_at_the_end_is_closed_and_counted() {
+        let cfg = Config::default();
+        let mut rules = Rules::new();
+        let mut out = Vec::new();
+        let mut t = 0.0;
+        while t <= 200.0 {
+            let f = if t >= 10.0 { 30.0 } else { 2.0 };
+            rules.update(&cfg, t, seated(f).0, Some(f), &mut out);
+            t += 0.1;
+        }
+        rules.finish(200.0, &mut out);
+        assert_eq!(kinds(&out), vec![("slouch_alert", 70), ("slouch_end", 200)]);
+        assert_eq!(rules.stats().slouch_episodes, 1);
+        assert!((rules.stats().longest_slouch_s - 190.0).abs() < 0.2);
     }
 
     #[test]

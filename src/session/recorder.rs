@@ -68,6 +68,14 @@ impl Write for RowSink {
     }
 }
 
+impl Drop for RowSink {
+    /// A recording dropped without `finish` (an early return on some other error) still keeps
+    /// the rows it holds: they are whole rows, so writing them is always safe.
+    fn drop(&mut self) {
+        let _ = self.flush();
+    }
+}
+
 /// Records samples to a session CSV. See the module docs for the durability promise.
 pub struct Recorder {
     writer: SessionWriter<RowSink>,
