@@ -178,6 +178,14 @@ fn create(path: &Path) -> Result<BufWriter<File>, ReplayError> {
         })
 }
 
+/// What the reader thread hands the pipeline, in file order.
+enum Chunk {
+    Samples(Vec<ImuSample>),
+    /// A calibration stored between rows; it applies to the samples after it.
+    Calibration(String),
+    Failed(SessionError),
+}
+
 /// Writes (and drains) events as JSON lines; without an output they are just dropped.
 fn write_events(out: Option<&mut impl Write>, events: &mut Vec<Event>) -> std::io::Result<()> {
     let Some(out) = out else {
@@ -197,7 +205,7 @@ pub fn run(opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
     let meta = reader.meta().clone();
     let mut warnings: Vec<String> = reader.warnings().to_vec();
 
-    let (calibration, calibration_source) = if let Some(w) = &opts.calibrate {
+    let (mut calibration, mut calibration_source) = if let Some(w) = &opts.calibrate {
         let c = calibrate_from_windows(&opts.input, w, &opts.config, opts.skip_bad_rows)?;
         (Some(c), CalibrationSource::CommandLine)
     } else if let Some(text) = &meta.calibration {
@@ -230,28 +238,47 @@ pub fn run(opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
         move |error| ReplayError::Output { path, error }
     };
 
-    let (full_tx, full_rx) =
-        mpsc::sync_channel::<Result<Vec<ImuSample>, SessionError>>(BATCHES_IN_FLIGHT);
+    let (full_tx, full_rx) = mpsc::sync_channel::<Chunk>(BATCHES_IN_FLIGHT);
     let (empty_tx, empty_rx) = mpsc::channel::<Vec<ImuSample>>();
     let reader_thread = thread::Builder::new()
         .name("csv-reader".into())
         .spawn(move || {
             let mut reader = reader;
+            // A sample read right after a calibration line: it starts the next batch.
+            let mut carried: Option<ImuSample> = None;
             loop {
                 let mut batch = empty_rx
                     .try_recv()
                     .unwrap_or_else(|_| Vec::with_capacity(BATCH));
-                match reader.read_batch(&mut batch, BATCH) {
-                    Ok(0) => break,
-                    Ok(_) => {
-                        if full_tx.send(Ok(batch)).is_err() {
+                batch.clear();
+                batch.extend(carried.take());
+                let mut calibration = None;
+                let mut end = false;
+                while batch.len() < BATCH {
+                    match reader.next_sample() {
+                        Ok(Some(s)) => {
+                            if let Some(c) = reader.take_calibration_change() {
+                                calibration = Some(c);
+                                carried = Some(s);
+                                break;
+                            }
+                            batch.push(s);
+                        }
+                        Ok(None) => {
+                            end = true;
+                            break;
+                        }
+                        Err(e) => {
+                            let _ = full_tx.send(Chunk::Failed(e));
+                            end = true;
                             break;
                         }
                     }
-                    Err(e) => {
-                        let _ = full_tx.send(Err(e));
-                        break;
-                    }
+                }
+                let sent = (batch.is_empty() || full_tx.send(Chunk::Samples(batch)).is_ok())
+                    && calibration.is_none_or(|c| full_tx.send(Chunk::Calibration(c)).is_ok());
+                if end || !sent {
+                    break;
                 }
             }
             (
@@ -266,10 +293,26 @@ pub fn run(opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
 
     let mut events: Vec<Event> = Vec::new();
     let mut failure = None;
-    for batch in full_rx.iter() {
-        let batch = match batch {
-            Ok(b) => b,
-            Err(e) => {
+    for chunk in full_rx.iter() {
+        let batch = match chunk {
+            Chunk::Samples(b) => b,
+            Chunk::Calibration(text) => {
+                // --calibrate wins over anything stored in the file.
+                if calibration_source != CalibrationSource::CommandLine {
+                    match Calibration::from_metadata(&text) {
+                        Ok(c) => {
+                            pipeline.set_calibration(Some(c));
+                            calibration = Some(c);
+                            if calibration_source == CalibrationSource::None {
+                                calibration_source = CalibrationSource::StoredInFile;
+                            }
+                        }
+                        Err(e) => warnings.push(format!("{}: {e}", opts.input.display())),
+                    }
+                }
+                continue;
+            }
+            Chunk::Failed(e) => {
                 failure = Some(ReplayError::Session(e));
                 break;
             }

@@ -301,3 +301,50 @@ fn a_slouch_running_to_the_end_of_the_file_is_counted() {
         "{events}"
     );
 }
+
+#[test]
+fn a_calibration_taken_during_a_recording_applies_from_where_it_was_written() {
+    let dir = tmp();
+    let full = write_session(dir.path(), "");
+    let full_text = std::fs::read_to_string(&full).unwrap_or_default();
+    // Header + 500 rows (10 s), then the calibration line, then the rest.
+    let mut lines: Vec<&str> = full_text.lines().collect();
+    lines.insert(501, "# calibration=up=1,0,0;forward=0,0,-1");
+    let session = dir.path().join("mid.csv");
+    std::fs::write(&session, lines.join("\n") + "\n").unwrap_or_default();
+    let angles = dir.path().join("a.csv");
+    let events = dir.path().join("e.jsonl");
+    let out = spinewatch(&[
+        "replay",
+        session.to_str().unwrap_or_default(),
+        "--headless",
+        "--angles",
+        angles.to_str().unwrap_or_default(),
+        "--events",
+        events.to_str().unwrap_or_default(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("stored in the file"),
+        "{}",
+        text(&out.stdout)
+    );
+    let angles = std::fs::read_to_string(&angles).unwrap_or_default();
+    let rows: Vec<Vec<&str>> = angles
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 6000);
+    assert_eq!((rows[499][1], rows[499][7]), ("", "uncalibrated"));
+    assert!(
+        rows[500][1].parse::<f64>().is_ok_and(|f| f.abs() < 1.0),
+        "{:?}",
+        rows[500]
+    );
+    assert!(
+        std::fs::read_to_string(&events)
+            .unwrap_or_default()
+            .contains("slouch_alert")
+    );
+}

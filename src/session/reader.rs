@@ -33,6 +33,8 @@ pub struct SessionReader<R> {
     skip_bad_rows: bool,
     skipped_rows: u64,
     first_skipped: Option<SessionError>,
+    /// A `# calibration=` line met between rows since the last [`Self::take_calibration_change`].
+    calibration_changed: bool,
 }
 
 impl SessionReader<BufReader<File>> {
@@ -61,6 +63,7 @@ impl<R: BufRead> SessionReader<R> {
             skip_bad_rows: false,
             skipped_rows: 0,
             first_skipped: None,
+            calibration_changed: false,
         };
         reader.read_header()?;
         Ok(reader)
@@ -72,8 +75,8 @@ impl<R: BufRead> SessionReader<R> {
         self
     }
 
-    /// Metadata from the `# key=value` lines read so far (those before the header, and any
-    /// met between rows).
+    /// Metadata from the `# key=value` lines before the header (and the latest calibration met
+    /// between rows).
     pub fn meta(&self) -> &SessionMeta {
         &self.meta
     }
@@ -91,6 +94,16 @@ impl<R: BufRead> SessionReader<R> {
     /// How many rows `skip_bad_rows` has skipped, and the first of those errors.
     pub fn skipped_rows(&self) -> (u64, Option<&SessionError>) {
         (self.skipped_rows, self.first_skipped.as_ref())
+    }
+
+    /// A calibration stored between rows (`# calibration=…`, written when the wearer calibrated
+    /// during a recording) since the last call: it applies from the next sample on.
+    pub fn take_calibration_change(&mut self) -> Option<String> {
+        if std::mem::take(&mut self.calibration_changed) {
+            self.meta.calibration.clone()
+        } else {
+            None
+        }
     }
 
     /// Line number of the last line read (1-based).
@@ -125,6 +138,16 @@ impl<R: BufRead> SessionReader<R> {
         let text = String::from_utf8_lossy(&self.line[1..]).into_owned();
         if let Some((key, value)) = text.trim().split_once('=') {
             let key = key.trim();
+            if !self.header.is_empty() {
+                // Between rows only a new calibration matters (taken while recording); other
+                // lines are marks and comments, and are not kept, so memory stays flat however
+                // many there are.
+                if key == "calibration" {
+                    self.meta.calibration = Some(value.trim().to_string());
+                    self.calibration_changed = true;
+                }
+                return;
+            }
             if !key.is_empty()
                 && !key.contains(char::is_whitespace)
                 && let Some(w) = self.meta.set(key, value)
