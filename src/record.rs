@@ -219,6 +219,8 @@ pub fn record(
                     });
                 }
                 SourceEvent::Info(info) => log(&format!("sensor: {}", info.label)),
+                // Only recorded sessions carry calibrations; a live sensor never sends one.
+                SourceEvent::Calibration { .. } => {}
             }
         }
         for e in events.drain(..) {

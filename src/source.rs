@@ -116,6 +116,9 @@ pub enum SourceEvent {
     Back { t_s: f64, gap_s: f64 },
     /// The device (re)identified itself; the info changed.
     Info(SourceInfo),
+    /// A recorded session holds a calibration taken at `t_s` (session metadata form); it
+    /// applies to the samples after it (replay only).
+    Calibration { t_s: f64, calibration: String },
 }
 
 /// A place samples come from.

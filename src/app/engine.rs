@@ -378,6 +378,21 @@ impl Engine {
                     sh.source = info;
                     self.urgent = true;
                 }
+                SourceEvent::Calibration { t_s, calibration } => {
+                    // Taken while the session was recorded: it applies from here on, as it did
+                    // live.
+                    match Calibration::from_metadata(&calibration) {
+                        Ok(c) => {
+                            self.pipeline.set_calibration(Some(c));
+                            sh.calibrated = true;
+                            sh.push_marker(t_s, MarkerKind::Calibrated);
+                        }
+                        Err(e) => {
+                            sh.notice(format!("a calibration in the session was skipped: {e}"))
+                        }
+                    }
+                    self.urgent = true;
+                }
             }
         }
         self.source_events = source_events;

@@ -28,6 +28,8 @@ pub const OVERVIEW_BINS: usize = 1200;
 pub struct ReplaySource {
     path: PathBuf,
     reader: SessionReader<BufReader<File>>,
+    /// A calibration line read just before the next sample to emit.
+    pending_calibration: Option<String>,
     meta: SessionMeta,
     playing: bool,
     speed: ReplaySpeed,
@@ -51,6 +53,7 @@ impl ReplaySource {
         Ok(Self {
             path: path.to_path_buf(),
             reader,
+            pending_calibration: None,
             meta,
             playing: false,
             speed: ReplaySpeed::X1,
@@ -135,7 +138,13 @@ impl ReplaySource {
             return None;
         }
         match self.reader.next_sample() {
-            Ok(Some(s)) => Some(s),
+            Ok(Some(s)) => {
+                // A calibration written between rows belongs just before this sample.
+                if let Some(c) = self.reader.take_calibration_change() {
+                    self.pending_calibration = Some(c);
+                }
+                Some(s)
+            }
             Ok(None) => {
                 self.ended = true;
                 None
@@ -175,6 +184,12 @@ impl ReplaySource {
             self.start_s.get_or_insert(s.t_s);
             self.position_s = s.t_s;
             self.stats.frames_ok += 1;
+            if let Some(calibration) = self.pending_calibration.take() {
+                out.push(SourceEvent::Calibration {
+                    t_s: s.t_s,
+                    calibration,
+                });
+            }
             out.push(SourceEvent::Sample(s));
         }
         false
@@ -293,6 +308,12 @@ pub fn scan(
     let mut start_s = None;
     let mut end_s = 0.0;
     while let Some(s) = reader.next_sample()? {
+        if let Some(c) = reader
+            .take_calibration_change()
+            .and_then(|text| Calibration::from_metadata(&text).ok())
+        {
+            pipeline.set_calibration(Some(c));
+        }
         let t0 = *start_s.get_or_insert(s.t_s);
         end_s = s.t_s;
         let step = pipeline.process(&s, &mut events);
@@ -348,6 +369,43 @@ fn merge_min_max(slots: &[(f32, f32)]) -> (f32, f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_calibration_between_rows_is_emitted_just_before_the_sample_it_precedes() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("mid.csv");
+        let mut text = String::from("time_s,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n");
+        for i in 0..10 {
+            if i == 6 {
+                text.push_str("# calibration=up=0,0,1;forward=1,0,0\n");
+            }
+            text.push_str(&format!("{},0,0,1,0,0,0\n", f64::from(i) * 0.01));
+        }
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        let mut source = ReplaySource::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        source.set_speed(ReplaySpeed::Max);
+        source.set_batch(3);
+        source.play();
+        let mut out = Vec::new();
+        for _ in 0..10 {
+            source.poll(&mut out);
+        }
+        let order: Vec<String> = out
+            .iter()
+            .filter_map(|e| match e {
+                SourceEvent::Sample(s) => Some(format!("{:.2}", s.t_s)),
+                SourceEvent::Calibration { t_s, .. } => Some(format!("cal@{t_s:.2}")),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(order[5..8], ["0.05", "cal@0.06", "0.06"]);
+        assert_eq!(order.len(), 11);
+        let overview = scan(&path, &Config::default(), None).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            overview.bins.iter().any(|(lo, _)| !lo.is_nan()),
+            "flexion after the calibration"
+        );
+    }
 
     #[test]
     fn a_corrupt_time_far_in_the_future_does_not_blow_up_the_overview() {
