@@ -12,6 +12,17 @@ fn spinewatch(args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("cannot run spinewatch: {e}"))
 }
 
+/// `spinewatch replay SESSION --headless` followed by `extra` (paths given as `&Path`).
+fn replay(session: &Path, extra: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_spinewatch"))
+        .arg("replay")
+        .arg(session)
+        .arg("--headless")
+        .args(extra.iter().map(|a| a.as_ref()))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run spinewatch: {e}"))
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -62,17 +73,17 @@ fn replay_writes_angles_events_and_a_summary() {
     let session = write_session(dir.path(), "# rate_hz=50\n");
     let angles = dir.path().join("angles.csv");
     let events = dir.path().join("events.jsonl");
-    let out = spinewatch(&[
-        "replay",
-        session.to_str().unwrap_or_default(),
-        "--headless",
-        "--calibrate",
-        "1:9,12.2:15.8",
-        "--angles",
-        angles.to_str().unwrap_or_default(),
-        "--events",
-        events.to_str().unwrap_or_default(),
-    ]);
+    let out = replay(
+        &session,
+        &[
+            &"--calibrate",
+            &"1:9,12.2:15.8",
+            &"--angles",
+            &angles,
+            &"--events",
+            &events,
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("monitored        2m 00s"), "{stdout}");
@@ -115,13 +126,7 @@ fn without_calibration_angles_are_empty_but_orientation_is_written() {
     let dir = tmp();
     let session = write_session(dir.path(), "");
     let angles = dir.path().join("a.csv");
-    let out = spinewatch(&[
-        "replay",
-        session.to_str().unwrap_or_default(),
-        "--headless",
-        "--angles",
-        angles.to_str().unwrap_or_default(),
-    ]);
+    let out = replay(&session, &[&"--angles", &angles]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let angles = std::fs::read_to_string(&angles).unwrap_or_default();
     let row: Vec<&str> = angles
@@ -141,13 +146,7 @@ fn a_calibration_stored_in_the_file_is_used() {
     // Sensor x = up, z = backward, so forward = −z.
     let session = write_session(dir.path(), "# calibration=up=1,0,0;forward=0,0,-1\n");
     let events = dir.path().join("e.jsonl");
-    let out = spinewatch(&[
-        "replay",
-        session.to_str().unwrap_or_default(),
-        "--headless",
-        "--events",
-        events.to_str().unwrap_or_default(),
-    ]);
+    let out = replay(&session, &[&"--events", &events]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("stored in the file"));
     assert!(
@@ -166,7 +165,7 @@ fn bad_input_exits_2_with_one_line_naming_file_line_and_column() {
         format!("{HEADER}\n0,0,0,1,0,0,0\n0.01,0,zz,1,0,0,0\n"),
     )
     .unwrap_or_default();
-    let out = spinewatch(&["replay", bad.to_str().unwrap_or_default(), "--headless"]);
+    let out = replay(&bad, &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -175,27 +174,16 @@ fn bad_input_exits_2_with_one_line_naming_file_line_and_column() {
         "{err}"
     );
 
-    let out = spinewatch(&[
-        "replay",
-        bad.to_str().unwrap_or_default(),
-        "--headless",
-        "--skip-bad-rows",
-    ]);
+    let out = replay(&bad, &[&"--skip-bad-rows"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("skipped 1 bad rows"));
 
     let missing = dir.path().join("missing.csv");
-    let out = spinewatch(&["replay", missing.to_str().unwrap_or_default(), "--headless"]);
+    let out = replay(&missing, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("missing.csv"));
 
-    let out = spinewatch(&[
-        "replay",
-        bad.to_str().unwrap_or_default(),
-        "--headless",
-        "--calibrate",
-        "9:1,2:3",
-    ]);
+    let out = replay(&bad, &[&"--calibrate", &"9:1,2:3"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("U0:U1,F0:F1") || text(&out.stderr).contains("window"));
 }
@@ -234,13 +222,7 @@ fn a_calibration_that_cannot_work_says_why() {
     let dir = tmp();
     let session = write_session(dir.path(), "");
     // The "lean" window is actually upright.
-    let out = spinewatch(&[
-        "replay",
-        session.to_str().unwrap_or_default(),
-        "--headless",
-        "--calibrate",
-        "1:4,5:9",
-    ]);
+    let out = replay(&session, &[&"--calibrate", &"1:4,5:9"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("lean"), "{}", text(&out.stderr));
 }
@@ -277,15 +259,10 @@ fn a_slouch_running_to_the_end_of_the_file_is_counted() {
     let session = dir.path().join("cut.csv");
     std::fs::write(&session, cut).unwrap_or_default();
     let events = dir.path().join("e.jsonl");
-    let out = spinewatch(&[
-        "replay",
-        session.to_str().unwrap_or_default(),
-        "--headless",
-        "--calibrate",
-        "1:9,12.2:15.8",
-        "--events",
-        events.to_str().unwrap_or_default(),
-    ]);
+    let out = replay(
+        &session,
+        &[&"--calibrate", &"1:9,12.2:15.8", &"--events", &events],
+    );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains("slouch episodes  1"),
@@ -314,15 +291,7 @@ fn a_calibration_taken_during_a_recording_applies_from_where_it_was_written() {
     std::fs::write(&session, lines.join("\n") + "\n").unwrap_or_default();
     let angles = dir.path().join("a.csv");
     let events = dir.path().join("e.jsonl");
-    let out = spinewatch(&[
-        "replay",
-        session.to_str().unwrap_or_default(),
-        "--headless",
-        "--angles",
-        angles.to_str().unwrap_or_default(),
-        "--events",
-        events.to_str().unwrap_or_default(),
-    ]);
+    let out = replay(&session, &[&"--angles", &angles, &"--events", &events]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains("stored in the file"),
