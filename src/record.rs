@@ -237,9 +237,7 @@ pub fn record(
                 log(&line);
             }
             if let (Some(out), Some(path)) = (&mut events_out, &opts.events) {
-                serde_json::to_writer(&mut *out, &e)
-                    .map_err(std::io::Error::from)
-                    .and_then(|()| out.write_all(b"\n"))
+                e.write_json_line(out)
                     .and_then(|()| out.flush())
                     .map_err(|e| format!("{}: {e}", path.display()))?;
             }

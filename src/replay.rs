@@ -193,8 +193,7 @@ fn write_events(out: Option<&mut impl Write>, events: &mut Vec<Event>) -> std::i
         return Ok(());
     };
     for e in events.drain(..) {
-        serde_json::to_writer(&mut *out, &e)?;
-        out.write_all(b"\n")?;
+        e.write_json_line(out)?;
     }
     Ok(())
 }

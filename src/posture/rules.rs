@@ -74,6 +74,14 @@ fn round_us(seconds: f64) -> f64 {
     (seconds * 1e6).round() / 1e6
 }
 
+impl Event {
+    /// Appends the event as one line of JSON (the events-file format: `time_s`, `kind`, fields).
+    pub fn write_json_line(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer(&mut *out, self)?;
+        out.write_all(b"\n")
+    }
+}
+
 impl EventKind {
     /// The `kind` string used in files.
     pub fn name(&self) -> &'static str {
