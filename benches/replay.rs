@@ -6,7 +6,7 @@ use std::io::Write;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use spinewatch::ImuSample;
-use spinewatch::replay::{self, ReplayOptions};
+use spinewatch::cli::replay::{self, ReplayOptions};
 use spinewatch::session::{SessionMeta, SessionWriter};
 
 const SAMPLES: usize = 500_000;

@@ -50,9 +50,26 @@ pub fn push_fixed(out: &mut Vec<u8>, value: f64, decimals: usize) {
     }
 }
 
+/// `1h 02m 03s` style durations for people.
+pub fn human_duration(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match (s / 3600, (s / 60) % 60, s % 60) {
+        (0, 0, sec) => format!("{sec}s"),
+        (0, m, sec) => format!("{m}m {sec:02}s"),
+        (h, m, sec) => format!("{h}h {m:02}m {sec:02}s"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human_duration(5.4), "5s");
+        assert_eq!(human_duration(65.0), "1m 05s");
+        assert_eq!(human_duration(8.0 * 3600.0 + 61.0), "8h 01m 01s");
+    }
     use proptest::prelude::*;
 
     fn fixed(v: f64, d: usize) -> String {

@@ -1,19 +1,20 @@
 //! spinewatch: a posture monitor for a clip-on accelerometer + gyroscope.
 //!
-//! Data flows one way: transport (bytes) → protocol (frames) → [`fusion`] (orientation) →
-//! [`posture`] (angles, states, rules) → recorder/store → UI. The [`pipeline`] runs the stages in
-//! order and is the one implementation shared by the headless replay, the live link and the GUI.
+//! Data flows one way: [`transport`] (bytes) → [`protocol`] (frames) → [`source`] (samples) →
+//! [`fusion`] (orientation) → [`posture`] (angles, states, rules) → the [`session`] driver → sinks
+//! (recorder, history, angles and events files, the window's data in [`app`]) → [`ui`]. The
+//! driver runs the stages in order ([`pipeline`]) and is the one implementation shared by the
+//! headless replay, `record`, the live window and its replay player. See ARCHITECTURE.md.
 
 pub mod app;
+pub mod cli;
 pub mod format;
 pub mod fusion;
-pub mod gui;
 pub mod number;
+pub mod paths;
 pub mod pipeline;
 pub mod posture;
 pub mod protocol;
-pub mod record;
-pub mod replay;
 pub mod sample;
 pub mod session;
 pub mod sim;

@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use crate::format::human_duration;
+
 use crate::fusion::{OrientationFilter, Pose};
 use crate::posture::calibration::{Calibration, CalibrationError, CalibrationSample};
 use crate::posture::rules::RuleStats;
@@ -45,6 +47,34 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// What happened since `baseline` (an earlier summary of the same session): the window's
+    /// "today" counters are the session's summary since the day began, computed by this same
+    /// code as every summary the CLI prints. The longest slouch is the session's.
+    pub fn since(&self, baseline: &Summary) -> Summary {
+        let mut state_s = self.state_s;
+        for (s, b) in state_s.iter_mut().zip(baseline.state_s) {
+            *s = (*s - b).max(0.0);
+        }
+        let (r, b) = (&self.rules, &baseline.rules);
+        Summary {
+            samples: self.samples.saturating_sub(baseline.samples),
+            monitored_s: (self.monitored_s - baseline.monitored_s).max(0.0),
+            state_s,
+            rules: RuleStats {
+                slouch_episodes: r.slouch_episodes.saturating_sub(b.slouch_episodes),
+                longest_slouch_s: r.longest_slouch_s,
+                slouch_alerts: r.slouch_alerts.saturating_sub(b.slouch_alerts),
+                break_reminders: r.break_reminders.saturating_sub(b.break_reminders),
+                breaks_taken: r.breaks_taken.saturating_sub(b.breaks_taken),
+                suppressed: r.suppressed.saturating_sub(b.suppressed),
+            },
+            sensor_gaps: self.sensor_gaps.saturating_sub(baseline.sensor_gaps),
+            filter_restarts: self
+                .filter_restarts
+                .saturating_sub(baseline.filter_restarts),
+        }
+    }
+
     /// Share of monitored time in `state`, percent.
     pub fn percent(&self, state: PostureState) -> f64 {
         if self.monitored_s > 0.0 {
@@ -52,16 +82,6 @@ impl Summary {
         } else {
             0.0
         }
-    }
-}
-
-/// `1h 02m 03s` style durations for people.
-pub fn human_duration(seconds: f64) -> String {
-    let s = seconds.max(0.0).round() as u64;
-    match (s / 3600, (s / 60) % 60, s % 60) {
-        (0, 0, sec) => format!("{sec}s"),
-        (0, m, sec) => format!("{m}m {sec:02}s"),
-        (h, m, sec) => format!("{h}h {m:02}m {sec:02}s"),
     }
 }
 
@@ -230,7 +250,7 @@ impl Pipeline {
 
     /// Called by a live source when time passes with no samples: after `sensor_gap_s` of
     /// silence the state is `no_data`.
-    pub fn idle(&mut self, now_s: f64) -> Option<PostureUpdate> {
+    pub fn idle(&self, now_s: f64) -> Option<PostureUpdate> {
         let last = self.last_t_s?;
         (now_s - last > self.config.sensor_gap_s).then_some(PostureUpdate {
             t_s: now_s,
@@ -282,13 +302,6 @@ impl WindowCapture {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_read_well() {
-        assert_eq!(human_duration(5.4), "5s");
-        assert_eq!(human_duration(65.0), "1m 05s");
-        assert_eq!(human_duration(8.0 * 3600.0 + 61.0), "8h 01m 01s");
-    }
 
     #[test]
     fn a_gap_is_reported_and_excluded_from_monitored_time() {

@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 
 use serialport::SerialPort;
 use spinewatch::ImuSample;
-use spinewatch::record::{RecordOptions, RecordReport, record};
+use spinewatch::cli::record::{RecordOptions, RecordReport, record};
 use spinewatch::session::{SessionMeta, read_all};
+use spinewatch::source::serial::{SerialOptions, SerialSource};
 use spinewatch::source::{LinkState, SampleSource};
-use spinewatch::transport::serial::{SerialOptions, SerialSource};
 
 const BIN: &str = env!("CARGO_BIN_EXE_spinewatch");
 
@@ -664,7 +664,7 @@ fn explicit_port_reconnects_through_the_link_with_lost_and_back_events() {
         "{states:?}"
     );
     assert_eq!(source.link().1.reconnects, 1);
-    let times: Vec<f64> = spinewatch::transport::serial::samples(&events)
+    let times: Vec<f64> = spinewatch::source::serial::samples(&events)
         .map(|s| s.t_s)
         .collect();
     assert!(times.windows(2).all(|w| w[1] > w[0]), "time not monotonic");
@@ -701,7 +701,7 @@ fn plain_lines_without_device_time_are_timed_by_arrival() {
         thread::sleep(Duration::from_millis(20));
     }
     assert!(!source.info().device_time);
-    let times: Vec<f64> = spinewatch::transport::serial::samples(&events)
+    let times: Vec<f64> = spinewatch::source::serial::samples(&events)
         .map(|s| s.t_s)
         .collect();
     assert_eq!(times.len(), 75);

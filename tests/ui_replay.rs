@@ -8,7 +8,7 @@ use egui_kittest::kittest::Queryable;
 use spinewatch::app::engine::StartSource;
 use spinewatch::pipeline::Pipeline;
 use spinewatch::posture::Config;
-use spinewatch::replay::calibrate_from_windows;
+use spinewatch::session::calibrate_from_windows;
 use spinewatch::session::read_all;
 use spinewatch::sim::Segment;
 

@@ -1,29 +1,96 @@
-//! Wall-clock time of day, injectable so quiet hours and "until tomorrow" are testable.
+//! Time as the engine sees it, injectable so the logic never reads the system clock itself:
+//! local wall time (quiet hours, "until tomorrow", the day boundary, recording names) and a
+//! monotonic clock (silence, measured rate, pacing checks), both from a [`Clock`].
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use chrono::{Local, NaiveDateTime};
 
-/// Local date and time.
+/// Local date and time, and monotonic time.
 pub trait Clock: Send {
     fn local_now(&self) -> NaiveDateTime;
+    /// Monotonic time since an arbitrary start; never goes back, whatever the wall clock does.
+    fn monotonic(&self) -> Duration;
 }
 
-/// The system's local time.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
+/// The system's local time and `Instant`.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemClock {
+    start: Instant,
+}
+
+impl SystemClock {
+    pub fn new() -> Self {
+        Self {
+            start: Instant::now(),
+        }
+    }
+}
+
+impl Default for SystemClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl Clock for SystemClock {
     fn local_now(&self) -> NaiveDateTime {
         Local::now().naive_local()
     }
+
+    fn monotonic(&self) -> Duration {
+        self.start.elapsed()
+    }
 }
 
-/// A fixed time, for tests.
+/// A fixed time of day, for tests; monotonic time is real (a live pty sensor in a UI test
+/// still falls silent in real time).
 #[derive(Debug, Clone, Copy)]
 pub struct FixedClock(pub NaiveDateTime);
 
 impl Clock for FixedClock {
     fn local_now(&self) -> NaiveDateTime {
         self.0
+    }
+
+    fn monotonic(&self) -> Duration {
+        static START: OnceLock<Instant> = OnceLock::new();
+        START.get_or_init(Instant::now).elapsed()
+    }
+}
+
+/// A clock the test moves by hand: both the wall time and the monotonic time advance only with
+/// [`ManualClock::advance`]. Clones share the same time.
+#[derive(Debug, Clone)]
+pub struct ManualClock {
+    start: NaiveDateTime,
+    elapsed_us: Arc<AtomicU64>,
+}
+
+impl ManualClock {
+    pub fn new(start: NaiveDateTime) -> Self {
+        Self {
+            start,
+            elapsed_us: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    pub fn advance(&self, by: Duration) {
+        let us = u64::try_from(by.as_micros()).unwrap_or(u64::MAX);
+        self.elapsed_us.fetch_add(us, Ordering::Relaxed);
+    }
+}
+
+impl Clock for ManualClock {
+    fn local_now(&self) -> NaiveDateTime {
+        let us = self.elapsed_us.load(Ordering::Relaxed);
+        self.start + chrono::TimeDelta::microseconds(i64::try_from(us).unwrap_or(i64::MAX))
+    }
+
+    fn monotonic(&self) -> Duration {
+        Duration::from_micros(self.elapsed_us.load(Ordering::Relaxed))
     }
 }
 
@@ -46,5 +113,18 @@ mod tests {
             .and_then(|d| d.and_hms_opt(22, 30, 0))
             .unwrap_or_default();
         assert_eq!(seconds_until_midnight(now), 5400.0);
+    }
+
+    #[test]
+    fn a_manual_clock_moves_only_when_told() {
+        let start = chrono::NaiveDate::from_ymd_opt(2025, 3, 4)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .unwrap_or_default();
+        let c = ManualClock::new(start);
+        let view = c.clone();
+        assert_eq!(view.monotonic(), Duration::ZERO);
+        c.advance(Duration::from_secs(90));
+        assert_eq!(view.monotonic(), Duration::from_secs(90));
+        assert_eq!(view.local_now(), start + chrono::TimeDelta::seconds(90));
     }
 }

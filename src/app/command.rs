@@ -24,52 +24,7 @@ impl SnoozeLength {
     }
 }
 
-/// Replay speeds offered by the player.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ReplaySpeed {
-    #[default]
-    X1,
-    X2,
-    X5,
-    X10,
-    X60,
-    /// As fast as the pipeline runs.
-    Max,
-}
-
-impl ReplaySpeed {
-    pub const ALL: [ReplaySpeed; 6] = [
-        Self::X1,
-        Self::X2,
-        Self::X5,
-        Self::X10,
-        Self::X60,
-        Self::Max,
-    ];
-
-    /// Session seconds per wall second (`None`: unpaced).
-    pub fn factor(self) -> Option<f64> {
-        match self {
-            Self::X1 => Some(1.0),
-            Self::X2 => Some(2.0),
-            Self::X5 => Some(5.0),
-            Self::X10 => Some(10.0),
-            Self::X60 => Some(60.0),
-            Self::Max => None,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::X1 => "1×",
-            Self::X2 => "2×",
-            Self::X5 => "5×",
-            Self::X10 => "10×",
-            Self::X60 => "60×",
-            Self::Max => "as fast as possible",
-        }
-    }
-}
+pub use crate::source::replay::ReplaySpeed;
 
 /// Where samples should come from.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,11 @@
-//! The pipeline thread: polls the active source, runs every sample through [`Pipeline`] (the
-//! same code as the headless replay), fires alerts (banner, desktop notification, vibration),
-//! records, and publishes what the window shows to the bounded [`Shared`] store.
+//! The pipeline thread: polls the active source and hands what it yields to the
+//! [`SessionDriver`] (the same code as the headless replay and `record`), whose facts reach the
+//! window's data ([`LiveView`]), the recorder ([`RecordingControl`]) and the calibration wizard.
+//! The parts each do one job and are tested on their own: alert presentation
+//! ([`super::alerts`]), the snooze policy ([`super::snooze`]), replay control
+//! ([`super::replay_control`]), recording ([`super::recording`]), the today counters
+//! ([`super::today`]) and the snapshot publishing ([`super::publish`]). The engine only
+//! dispatches commands and wires the parts together.
 //!
 //! Alerts come from here, not from drawing, so they work while the window is minimised. The
 //! window is woken at most about four times a second for live data, and only while it is
@@ -10,42 +15,41 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chrono::{NaiveDate, Timelike};
-
-use crate::pipeline::{Pipeline, WindowCapture, human_duration};
-use crate::posture::exercises::EXERCISES;
-use crate::posture::{Calibration, Event, EventKind, PostureState};
-use crate::sample::ImuSample;
-use crate::session::{CalibrationWindows, SessionError, SessionMeta};
+use crate::posture::{Calibration, Config};
+use crate::session::{
+    CalibrationOrigin, CaptureMode, Fact, SessionDriver, Sink, SinkError, StartCalibration,
+};
+use crate::source::demo::DemoSource;
+use crate::source::replay::{DEFAULT_BATCH, ReplaySource};
 use crate::source::{LinkState, SampleSource, SourceEvent, SourceKind};
 
-use super::clock::{Clock, seconds_until_midnight};
-use super::command::{Command, SnoozeLength, SourceChoice};
-use super::demo::DemoSource;
+use super::alerts::{AlertContext, AlertPresenter, Presentation};
+use super::clock::Clock;
+use super::command::{Command, SourceChoice};
 use super::notifier::Notifier;
 use super::ports;
-use super::recorder::{Recorder, list_sessions};
-use super::replay_source::{self, ReplaySource};
+use super::publish::{Publisher, lock};
+use super::recording::{RecordingControl, list_sessions};
+use super::replay_control::{ReplayControl, Seek};
+use super::snooze::SnoozePolicy;
 use super::state::{self, Paths, Settings};
-use super::store::{
-    Banner, BannerKind, MarkerKind, Overview, RecordingView, ReplayView, Shared, Toast, Today,
-    WizardView,
-};
+use super::store::{Banner, Shared, Toast, WizardView};
+use super::today::TodayCounter;
+use super::view::LiveView;
 use super::wizard::{Outcome, Wizard};
 
-/// Wakes the window; the argument is how soon a repaint is wanted.
-pub type Waker = Box<dyn Fn(Duration) + Send>;
+pub use super::publish::Waker;
 
-/// Live data wakes the window at most this often (an angle display needs no more).
-const LIVE_REPAINT_EVERY: Duration = Duration::from_millis(250);
-/// How long the "back upright" confirmation shows, seconds.
-const TOAST_S: f64 = 6.0;
-/// The resting pose must be far from any calibrated pose this long to suggest recalibrating.
-const MOVED_AFTER_S: f64 = 20.0;
+/// How long a confirmation shows, seconds.
+const TOAST_S: f64 = super::alerts::TOAST_S;
+/// The demo applies its own calibration this long after its lean, once the wearer is upright.
+const DEMO_CALIBRATE_AFTER_S: f64 = 4.0;
+/// The measured sample rate is computed over this long.
+const RATE_WINDOW: Duration = Duration::from_secs(2);
 
 /// What to open at start-up.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -76,14 +80,14 @@ impl Default for EngineOptions {
         Self {
             paths: Paths::for_user(),
             start: StartSource::Auto,
-            replay_batch: replay_source::DEFAULT_BATCH,
+            replay_batch: DEFAULT_BATCH,
             persist: true,
             demo_seed: 7,
         }
     }
 }
 
-/// The UI's side: send commands, read the store, install the waker.
+/// The UI's side: send commands, read the latest snapshot, install the waker.
 #[derive(Clone)]
 pub struct EngineHandle {
     tx: Sender<Command>,
@@ -92,17 +96,13 @@ pub struct EngineHandle {
     visible: Arc<AtomicBool>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 impl EngineHandle {
     pub fn send(&self, command: Command) {
         // The engine gone means the app is closing; nothing to do.
-        let _ = self.tx.send(command);
+        let _closing = self.tx.send(command);
     }
 
-    /// Reads the store (briefly: the pipeline thread waits while this runs).
+    /// Reads the latest snapshot (the engine holds this lock only to swap a new one in).
     pub fn read<R>(&self, f: impl FnOnce(&Shared) -> R) -> R {
         f(&lock(&self.shared))
     }
@@ -143,6 +143,31 @@ impl Active {
     fn is_replay(&self) -> bool {
         matches!(self, Self::Replay(_))
     }
+
+    fn seeking(&self) -> bool {
+        matches!(self, Self::Replay(r) if r.seeking().is_some())
+    }
+}
+
+/// Feeds the calibration wizard from the session's samples, as one more sink.
+struct WizardSink<'a> {
+    wizard: &'a mut Wizard,
+    /// The settings and calibration it judges with (only while it runs).
+    config: Option<(Config, Option<Calibration>)>,
+    outcome: Option<(Outcome, f64)>,
+}
+
+impl Sink for WizardSink<'_> {
+    fn fact(&mut self, fact: &Fact<'_>) -> Result<(), SinkError> {
+        if let (Fact::Sample { sample, step }, Some((config, previous))) = (fact, &self.config)
+            && let Some(outcome) = self
+                .wizard
+                .feed(sample, &step.pose, config, previous.as_ref())
+        {
+            self.outcome = Some((outcome, sample.t_s));
+        }
+        Ok(())
+    }
 }
 
 /// The engine; [`Engine::spawn`] runs it on the "pipeline" thread, tests call
@@ -150,9 +175,7 @@ impl Active {
 pub struct Engine {
     rx: Receiver<Command>,
     pending: VecDeque<Command>,
-    shared: Arc<Mutex<Shared>>,
-    waker: Arc<Mutex<Option<Waker>>>,
-    visible: Arc<AtomicBool>,
+    publisher: Publisher,
     options: EngineOptions,
     clock: Box<dyn Clock>,
     notifier: Box<dyn Notifier>,
@@ -160,38 +183,20 @@ pub struct Engine {
     active: Active,
     /// The live source to go back to after a replay.
     live_choice: SourceChoice,
-    pipeline: Pipeline,
-    events: Vec<Event>,
-    source_events: Vec<SourceEvent>,
+    driver: SessionDriver,
+    view: LiveView,
     wizard: Wizard,
-    /// The demo wearer's own calibration poses (the demo calibrates itself at the start).
-    auto_windows: Option<(CalibrationWindows, WindowCapture)>,
-    /// Calibration of the replayed file (from it, or from the wizard during the replay).
-    replay_calibration: Option<Calibration>,
-    replay_note: String,
-    scan_rx: Option<Receiver<Result<Overview, SessionError>>>,
-    recorder: Option<Recorder>,
-    /// Wall time the last sample arrived: silence is judged by this, never by comparing the
-    /// wall clock with sample time (a device's clock drifts and may start late).
-    last_sample_at: Instant,
-    now_s: f64,
-    prev_t_s: Option<f64>,
-    last_state: Option<PostureState>,
-    today: Today,
-    today_date: Option<NaiveDate>,
-    rate_window: (Instant, u64),
-    snooze_until_s: Option<f64>,
-    snooze_label: Option<String>,
-    meeting: bool,
-    quiet_now: bool,
+    presenter: AlertPresenter,
+    snooze: SnoozePolicy,
+    /// The hold-back the rules were last told (`None`: alerts on).
     applied_snooze: Option<f64>,
-    last_clock_check: Option<Instant>,
-    awaiting_correction: bool,
-    far_since_s: Option<f64>,
+    replay: Option<ReplayControl>,
+    recording: RecordingControl,
+    today: TodayCounter,
+    source_events: Vec<SourceEvent>,
+    /// Monotonic time the measured rate was last computed.
+    rate_since: Duration,
     banner_seq: u64,
-    last_wake: Instant,
-    changed: bool,
-    urgent: bool,
 }
 
 impl Engine {
@@ -204,14 +209,14 @@ impl Engine {
     ) -> (Engine, EngineHandle) {
         let loaded = state::load_settings(&options.paths.settings_file);
         let settings = loaded.settings;
-        let mut shared = Shared::new(settings.clone(), options.paths.sessions_dir.clone());
+        let mut working = Shared::new(settings.clone(), options.paths.sessions_dir.clone());
         for w in loaded.warnings {
-            shared.notice(w);
+            working.notice(w);
         }
-        shared.sessions = list_sessions(&options.paths.sessions_dir);
-        shared.ports = ports::list_ports();
+        working.sessions = list_sessions(&options.paths.sessions_dir);
+        working.ports = ports::list_ports();
         let (tx, rx) = mpsc::channel();
-        let shared = Arc::new(Mutex::new(shared));
+        let shared = Arc::new(Mutex::new(working.clone()));
         let waker: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
         let visible = Arc::new(AtomicBool::new(true));
         let handle = EngineHandle {
@@ -220,56 +225,38 @@ impl Engine {
             waker: Arc::clone(&waker),
             visible: Arc::clone(&visible),
         };
-        let demo = DemoSource::new(options.demo_seed);
+        let mut view = LiveView::new(working);
+        view.set_moved_settings(settings.posture.moved);
+        let now = clock.monotonic();
         let mut engine = Engine {
             rx,
             pending: VecDeque::new(),
-            shared,
-            waker,
-            visible,
-            pipeline: Pipeline::new(settings.posture.clone(), Some(100.0)),
+            publisher: Publisher::new(shared, waker, visible),
+            driver: SessionDriver::new(settings.posture.clone(), Some(100.0)),
+            view,
             clock,
             notifier,
             settings,
-            active: Active::Demo(Box::new(demo)),
+            active: Active::Demo(Box::new(DemoSource::new(options.demo_seed))),
             live_choice: SourceChoice::Demo,
-            events: Vec::new(),
-            source_events: Vec::new(),
             wizard: Wizard::new(),
-            auto_windows: None,
-            replay_calibration: None,
-            replay_note: String::new(),
-            scan_rx: None,
-            recorder: None,
-            last_sample_at: Instant::now(),
-            now_s: 0.0,
-            prev_t_s: None,
-            last_state: None,
-            today: Today::default(),
-            today_date: None,
-            rate_window: (Instant::now(), 0),
-            snooze_until_s: None,
-            snooze_label: None,
-            meeting: false,
-            quiet_now: false,
+            presenter: AlertPresenter::default(),
+            snooze: SnoozePolicy::default(),
             applied_snooze: None,
-            last_clock_check: None,
-            awaiting_correction: false,
-            far_since_s: None,
+            replay: None,
+            recording: RecordingControl::default(),
+            today: TodayCounter::default(),
+            source_events: Vec::new(),
+            rate_since: now,
             banner_seq: 0,
-            last_wake: Instant::now(),
-            changed: true,
-            urgent: false,
             options,
         };
-        let shared = Arc::clone(&engine.shared);
-        let mut sh = lock(&shared);
         match engine.options.start.clone() {
             StartSource::Replay(path) => {
-                engine.use_live(&mut sh, SourceChoice::Demo, false);
-                engine.open_replay(&mut sh, &path);
+                engine.use_live(SourceChoice::Demo, false);
+                engine.open_replay(&path);
             }
-            StartSource::Demo => engine.use_live(&mut sh, SourceChoice::Demo, false),
+            StartSource::Demo => engine.use_live(SourceChoice::Demo, false),
             StartSource::Auto => {
                 let port = engine
                     .settings
@@ -283,10 +270,11 @@ impl Engine {
                     },
                     None => SourceChoice::Demo,
                 };
-                engine.use_live(&mut sh, choice, false);
+                engine.use_live(choice, false);
             }
         }
-        drop(sh);
+        engine.after_poll();
+        engine.publish();
         (engine, handle)
     }
 
@@ -318,11 +306,10 @@ impl Engine {
         }
     }
 
-    /// One round: commands, one poll of the source, publishing, waking the window. Returns
-    /// false once shut down.
+    /// One round: commands, one poll of the source, housekeeping, a snapshot for the window.
+    /// Returns false once shut down.
     pub fn tick(&mut self) -> bool {
-        let shared = Arc::clone(&self.shared);
-        let mut sh = lock(&shared);
+        self.view.now_mono = self.clock.monotonic();
         loop {
             let command = match self.pending.pop_front() {
                 Some(c) => c,
@@ -332,73 +319,22 @@ impl Engine {
                     Err(TryRecvError::Disconnected) => Command::Shutdown,
                 },
             };
-            if !self.handle(&mut sh, command) {
-                self.shutdown(&mut sh);
-                drop(sh);
-                self.wake(true);
+            if !self.handle(command) {
+                self.shutdown();
+                self.publish();
                 return false;
             }
-            self.changed = true;
-            self.urgent = true;
+            self.view.urgent = true;
         }
 
-        self.source_events.clear();
-        let mut source_events = std::mem::take(&mut self.source_events);
-        self.active.source().poll(&mut source_events);
-        for event in source_events.drain(..) {
-            match event {
-                SourceEvent::Sample(s) => self.on_sample(&mut sh, &s),
-                SourceEvent::Lost { t_s, reason } => {
-                    self.pipeline_event(
-                        &mut sh,
-                        Event {
-                            time_s: t_s,
-                            kind: EventKind::SensorLost {
-                                reason: reason.clone(),
-                            },
-                        },
-                    );
-                    if let Some(r) = &mut self.recorder {
-                        let _ = r.comment(&format!("sensor lost: {reason}"));
-                    }
-                    if self.active.is_replay() {
-                        sh.notice(format!("replay stopped: {reason}"));
-                    }
-                    self.urgent = true;
-                }
-                SourceEvent::Back { gap_s, .. } => {
-                    // The sensor may have moved while away: forget the orientation.
-                    self.pipeline.restart_filter();
-                    if let Some(r) = &mut self.recorder {
-                        let _ = r.comment(&format!("sensor back after {gap_s:.1} s"));
-                    }
-                    self.urgent = true;
-                }
-                SourceEvent::Info(info) => {
-                    sh.source = info;
-                    self.urgent = true;
-                }
-                SourceEvent::Calibration { t_s, calibration } => {
-                    // Taken while the session was recorded: it applies from here on, as it did
-                    // live.
-                    match Calibration::from_metadata(&calibration) {
-                        Ok(c) => {
-                            self.pipeline.set_calibration(Some(c));
-                            sh.calibrated = true;
-                            sh.push_marker(t_s, MarkerKind::Calibrated);
-                        }
-                        Err(e) => {
-                            sh.notice(format!("a calibration in the session was skipped: {e}"))
-                        }
-                    }
-                    self.urgent = true;
-                }
-            }
+        let mut events = std::mem::take(&mut self.source_events);
+        self.active.source().poll(&mut events);
+        for event in events.drain(..) {
+            self.feed(event);
         }
-        self.source_events = source_events;
-        self.after_poll(&mut sh);
-        drop(sh);
-        self.wake(false);
+        self.source_events = events;
+        self.after_poll();
+        self.publish();
         true
     }
 
@@ -413,389 +349,269 @@ impl Engine {
                 }
                 _ => false,
             };
-            if !busy && self.pending.is_empty() && self.scan_rx.is_none() {
+            let scanning = self.replay.as_ref().is_some_and(ReplayControl::scanning);
+            if !busy && self.pending.is_empty() && !scanning {
                 return;
             }
-            if self.scan_rx.is_some() && !busy {
+            if scanning && !busy {
                 std::thread::sleep(Duration::from_millis(2));
             }
         }
     }
 
-    fn wake(&mut self, force: bool) {
-        let visible = self.visible.load(Ordering::Relaxed);
-        let due = self.last_wake.elapsed() >= LIVE_REPAINT_EVERY;
-        let wake = force || self.urgent || (self.changed && visible && due);
-        if wake {
-            if let Some(w) = &*lock(&self.waker) {
-                w(Duration::from_millis(1));
-            }
-            self.last_wake = Instant::now();
-            self.urgent = false;
-            self.changed = false;
+    /// Publishes a snapshot if anything changed, and wakes the window when due.
+    fn publish(&mut self) {
+        let (changed, urgent) = (self.view.changed, self.view.urgent);
+        if changed || urgent {
+            self.publisher
+                .publish(&mut self.view.shared, &mut self.view.ring);
+        }
+        if self.publisher.wake(self.view.now_mono, changed, urgent) {
+            self.view.changed = false;
+            self.view.urgent = false;
         }
     }
 
-    // ---- samples -------------------------------------------------------------------------
+    // ---- the session ---------------------------------------------------------------------
 
-    fn on_sample(&mut self, sh: &mut Shared, s: &ImuSample) {
-        if let Some(r) = &mut self.recorder
-            && let Err(e) = r.write(s)
+    /// One source event through the driver to the sinks, then what it means for the wearer.
+    fn feed(&mut self, event: SourceEvent) {
+        if let SourceEvent::End {
+            error: Some(reason),
+        } = &event
         {
-            sh.notice(format!("recording stopped: {e}"));
-            self.recorder = None;
-            sh.recording = None;
+            self.view.shared.notice(format!("replay stopped: {reason}"));
         }
-        self.rate_window.1 += 1;
-        self.last_sample_at = Instant::now();
-        let step = self.pipeline.process(s, &mut self.events);
-        let t = s.t_s;
-        self.now_s = t;
-
-        if self.wizard.running() {
-            let config = self.pipeline.config().clone();
-            let previous = self.pipeline.calibration().copied();
-            if let Some(outcome) = self.wizard.feed(s, &step.pose, &config, previous.as_ref()) {
-                match outcome {
-                    Outcome::Calibrated(c) => self.apply_calibration(sh, c, t),
-                    Outcome::Failed(reason) => {
-                        tracing::info!("calibration failed: {reason}");
-                    }
-                }
-                self.urgent = true;
-            }
-            sh.wizard = self.wizard.view();
-        }
-        if let Some((windows, capture)) = &mut self.auto_windows {
-            capture.add(windows, s, &step.pose);
-            // Applied once the wearer is back upright (the lean window ends at the deepest point).
-            if t > windows.end_s() + 4.0 {
-                let result = capture.calibrate(self.pipeline.config(), None);
-                self.auto_windows = None;
-                if let Ok(c) = result
-                    && self.pipeline.calibration().is_none()
-                    && !self.wizard.running()
-                {
-                    self.apply_calibration(sh, c, t);
-                }
-            }
-        }
-
-        // Counters.
-        let dt = self.prev_t_s.map_or(0.0, |p| {
-            (t - p).clamp(0.0, self.pipeline.config().sensor_gap_s)
+        let config = self.wizard.running().then(|| {
+            (
+                self.driver.config().clone(),
+                self.driver.calibration().copied(),
+            )
         });
-        self.prev_t_s = Some(t);
-        let state = step.posture.state;
-        self.today.monitored_s += dt;
-        if state == PostureState::Slouched {
-            self.today.slouched_s += dt;
-        }
-        if self.last_state != Some(state) {
-            self.last_state = Some(state);
-            sh.state_since_s = t;
-        }
-        self.check_moved(sh, &step.posture, step.pose.flags.resting);
-        sh.ring.push(t, step.posture.flexion_deg);
-        sh.posture = Some(step.posture);
-        sh.now_s = t;
-
-        let events = std::mem::take(&mut self.events);
-        for e in events.iter().cloned() {
-            self.pipeline_event(sh, e);
-        }
-        self.events = events;
-        self.events.clear();
-        self.changed = true;
-    }
-
-    /// "Far from any calibrated pose" while resting: side bend or flexion no sitting posture
-    /// produces, held for a while, means the sensor probably moved on the body.
-    fn check_moved(&mut self, sh: &mut Shared, p: &crate::pipeline::PostureUpdate, resting: bool) {
-        let (Some(f), Some(l)) = (p.flexion_deg, p.lateral_deg) else {
-            self.far_since_s = None;
-            return;
+        let mut wizard = WizardSink {
+            wizard: &mut self.wizard,
+            config,
+            outcome: None,
         };
-        let far = l.abs() > 30.0 || !(-40.0..=80.0).contains(&f);
-        let near = l.abs() < 20.0 && (-30.0..=60.0).contains(&f);
-        if far && resting {
-            let since = *self.far_since_s.get_or_insert(p.t_s);
-            if p.t_s - since >= MOVED_AFTER_S && !sh.sensor_moved {
-                sh.sensor_moved = true;
-                self.urgent = true;
+        let result = self.driver.feed(
+            event,
+            &mut [&mut self.recording, &mut self.view, &mut wizard],
+        );
+        let outcome = wizard.outcome;
+        if let Err(e) = result {
+            self.recording_failed(&e);
+        }
+        if self.wizard.running() || outcome.is_some() {
+            self.view.shared.wizard = self.wizard.view();
+            self.view.changed = true;
+        }
+        match outcome {
+            Some((Outcome::Calibrated(c), t_s)) => {
+                let result = self.driver.calibrate(
+                    t_s,
+                    c,
+                    CalibrationOrigin::Wizard,
+                    &mut [&mut self.recording, &mut self.view],
+                );
+                if let Err(e) = result {
+                    self.recording_failed(&e);
+                }
+                self.view.urgent = true;
             }
-        } else if near {
-            self.far_since_s = None;
-            if sh.sensor_moved {
-                sh.sensor_moved = false;
-                self.urgent = true;
+            Some((Outcome::Failed(reason), _)) => {
+                tracing::info!("calibration failed: {reason}");
+                self.view.urgent = true;
             }
+            None => {}
+        }
+        if let Some((c, origin)) = self.view.take_calibrated() {
+            self.calibrated(c, origin);
+        }
+        for e in self.view.take_events() {
+            self.present(&e);
         }
     }
 
-    fn apply_calibration(&mut self, sh: &mut Shared, c: Calibration, t_s: f64) {
-        self.pipeline.set_calibration(Some(c));
-        sh.calibrated = true;
-        sh.sensor_moved = false;
-        self.far_since_s = None;
-        sh.push_marker(t_s, MarkerKind::Calibrated);
-        let text = c.to_metadata();
-        if let Some(r) = &mut self.recorder {
-            let _ = r.note_calibration(&text);
+    fn recording_failed(&mut self, e: &SinkError) {
+        if self.recording.active() {
+            self.view.shared.notice(format!("recording stopped: {e}"));
+            self.recording.abandon();
+            self.view.shared.recording = None;
+        } else {
+            self.view.shared.notice(format!("{e}"));
         }
+        self.view.urgent = true;
+    }
+
+    /// A calibration took effect: the wearer's own is kept for the next start, a replay's for
+    /// its later runs.
+    fn calibrated(&mut self, c: Calibration, origin: CalibrationOrigin) {
         match &self.active {
-            Active::Live(_) => {
-                self.settings.calibration = Some(text);
-                sh.settings.calibration = self.settings.calibration.clone();
-                self.save_settings(sh);
+            Active::Live(_) if origin == CalibrationOrigin::Wizard => {
+                self.settings.calibration = Some(c.to_metadata());
+                self.view.shared.settings.calibration = self.settings.calibration.clone();
+                self.save_settings();
             }
-            Active::Replay(r) => {
-                self.replay_calibration = Some(c);
-                self.replay_note = "calibrated with the wizard during this replay".into();
-                let path = r.path().to_path_buf();
-                self.start_scan(&path);
-                if let Some(v) = &mut sh.replay {
-                    v.calibration_note = self.replay_note.clone();
-                }
-            }
-            Active::Demo(_) => {}
-        }
-    }
-
-    fn pipeline_event(&mut self, sh: &mut Shared, e: Event) {
-        let replay = self.active.is_replay();
-        let seeking = match &self.active {
-            Active::Replay(r) => r.seeking().is_some(),
-            _ => false,
-        };
-        match e.kind {
-            EventKind::SlouchAlert {
-                held_s,
-                flexion_deg,
-                ..
-            } => {
-                self.today.alerts += 1;
-                sh.push_marker(e.time_s, MarkerKind::SlouchAlert);
-                self.awaiting_correction = true;
-                if seeking {
-                    return;
-                }
-                self.banner_seq += 1;
-                sh.banner = Some(Banner {
-                    id: self.banner_seq,
-                    t_s: e.time_s,
-                    kind: BannerKind::Slouch {
-                        held_s,
-                        flexion_deg,
-                    },
-                });
-                if !replay {
-                    if self.settings.notifications {
-                        self.notifier.notify(
-                            "Time to sit up",
-                            &format!(
-                                "You have been slouching for {} ({flexion_deg:.0}°). Sit back against the backrest, shoulders back.",
-                                human_duration(held_s)
-                            ),
-                        );
-                    }
-                    if self.settings.vibration {
-                        self.active.source().vibrate(400, 70);
-                    }
-                    if self.settings.sound {
-                        self.notifier.chime();
+            Active::Replay(_) if origin == CalibrationOrigin::Wizard => {
+                if let Some(control) = &mut self.replay {
+                    control.calibrated(c, &self.settings.posture);
+                    if let Some(v) = &mut self.view.shared.replay {
+                        v.calibration_note = control.note().to_string();
                     }
                 }
-                self.urgent = true;
             }
-            EventKind::SlouchEnd { alerts, .. } if alerts > 0 && self.awaiting_correction => {
-                self.awaiting_correction = false;
-                if matches!(
-                    sh.banner.as_ref().map(|b| &b.kind),
-                    Some(BannerKind::Slouch { .. })
-                ) {
-                    sh.banner = None;
-                }
-                if !seeking {
-                    sh.toast = Some(Toast {
-                        text: "Nice, you are sitting upright again.".into(),
-                        until_s: e.time_s + TOAST_S,
-                    });
-                }
-                self.urgent = true;
-            }
-            EventKind::BreakReminder {
-                sitting_s,
-                exercise,
-                dose,
-            } => {
-                self.today.break_reminders += 1;
-                sh.push_marker(e.time_s, MarkerKind::BreakReminder);
-                if seeking {
-                    return;
-                }
-                let how = EXERCISES
-                    .iter()
-                    .find(|x| x.name == exercise)
-                    .map(|x| x.how.to_string())
-                    .unwrap_or_default();
-                if !replay && self.settings.notifications {
-                    self.notifier.notify(
-                        "Time for a short break",
-                        &format!(
-                            "You have been sitting for {}. Try: {exercise} ({dose}).",
-                            human_duration(sitting_s)
-                        ),
-                    );
-                }
-                if !replay && self.settings.vibration {
-                    self.active.source().vibrate(250, 50);
-                }
-                if !replay && self.settings.sound {
-                    self.notifier.chime();
-                }
-                self.banner_seq += 1;
-                sh.banner = Some(Banner {
-                    id: self.banner_seq,
-                    t_s: e.time_s,
-                    kind: BannerKind::Break {
-                        exercise,
-                        dose,
-                        how,
-                    },
-                });
-                self.urgent = true;
-            }
-            EventKind::BreakTaken { .. } => {
-                self.today.breaks += 1;
-                if matches!(
-                    sh.banner.as_ref().map(|b| &b.kind),
-                    Some(BannerKind::Break { .. })
-                ) {
-                    sh.banner = None;
-                    sh.toast = Some(Toast {
-                        text: "Break taken: the sitting clock starts again.".into(),
-                        until_s: e.time_s + TOAST_S,
-                    });
-                }
-                self.urgent = true;
-            }
-            EventKind::SensorLost { .. } | EventKind::SensorBack { .. } => self.urgent = true,
             _ => {}
         }
     }
 
-    /// Housekeeping after each poll: link state, rate, snooze, quiet hours, day change,
-    /// recording flush, overview scan, publishing.
-    fn after_poll(&mut self, sh: &mut Shared) {
+    /// Shows an event to the wearer as the presenter decides.
+    fn present(&mut self, e: &crate::posture::Event) {
+        let ctx = AlertContext {
+            live: !self.active.is_replay(),
+            seeking: self.active.seeking(),
+            notifications: self.settings.notifications,
+            vibration: self.settings.vibration,
+            sound: self.settings.sound,
+        };
+        let banner = self.view.shared.banner.as_ref().map(|b| &b.kind);
+        for p in self.presenter.present(e, &ctx, banner) {
+            let sh = &mut self.view.shared;
+            match p {
+                Presentation::Marker { t_s, kind } => sh.push_marker(t_s, kind),
+                Presentation::Banner { t_s, kind } => {
+                    self.banner_seq += 1;
+                    sh.banner = Some(Banner {
+                        id: self.banner_seq,
+                        t_s,
+                        kind,
+                    });
+                }
+                Presentation::ClearBanner => sh.banner = None,
+                Presentation::Toast { text, until_s } => sh.toast = Some(Toast { text, until_s }),
+                Presentation::Notify { title, body } => self.notifier.notify(&title, &body),
+                Presentation::Vibrate(v) => {
+                    self.active.source().vibrate(v.duration_ms, v.strength_pct);
+                }
+                Presentation::Chime => self.notifier.chime(),
+            }
+            self.view.urgent = true;
+        }
+        if matches!(
+            e.kind,
+            crate::posture::EventKind::SensorLost { .. }
+                | crate::posture::EventKind::SensorBack { .. }
+        ) {
+            self.view.urgent = true;
+        }
+    }
+
+    /// Housekeeping after each poll: link state, rate, silence, snooze and quiet hours, the
+    /// day boundary, recording flush, the replay's view, today's counters.
+    fn after_poll(&mut self) {
+        let now_mono = self.view.now_mono;
         let (link, stats) = self.active.source_ref().link();
-        if link != sh.link {
-            self.urgent = true;
+        let info = self.active.source_ref().info();
+        let sh = &mut self.view.shared;
+        if link != sh.link || info != sh.source {
+            self.view.urgent = true;
         }
         sh.link = link;
         sh.link_stats = stats;
-        let info = self.active.source_ref().info();
-        if info != sh.source {
-            sh.source = info;
-            self.urgent = true;
-        }
-        let (since, count) = self.rate_window;
-        if since.elapsed() >= Duration::from_secs(2) {
-            let rate = count as f64 / since.elapsed().as_secs_f64();
-            sh.measured_rate_hz = (!self.active.is_replay() && count > 0).then_some(rate);
-            self.rate_window = (Instant::now(), 0);
+        sh.source = info;
+
+        let elapsed = now_mono.saturating_sub(self.rate_since);
+        if elapsed >= RATE_WINDOW {
+            let count = self.view.samples_counted;
+            sh.measured_rate_hz = (!self.active.is_replay() && count > 0)
+                .then(|| count as f64 / elapsed.as_secs_f64());
+            self.rate_since = now_mono;
+            self.view.samples_counted = 0;
         }
 
         // Live sources: silence means no data.
-        if !self.active.is_replay() {
-            let last_t_s = self.pipeline.last().map(|step| step.posture.t_s);
-            let now_s = last_t_s.map(|t| t + self.last_sample_at.elapsed().as_secs_f64());
-            if let Some(update) = now_s.and_then(|now_s| self.pipeline.idle(now_s))
-                && sh.posture.map(|p| p.state) != Some(PostureState::NoData)
-            {
-                sh.posture = Some(update);
-                sh.state_since_s = update.t_s;
-                self.last_state = Some(PostureState::NoData);
-                self.urgent = true;
+        if !self.active.is_replay()
+            && let Some(last) = self.driver.pipeline().last().map(|s| s.posture.t_s)
+        {
+            let silent_s = now_mono
+                .saturating_sub(self.view.last_sample_mono)
+                .as_secs_f64();
+            if let Some(update) = self.driver.pipeline().idle(last + silent_s) {
+                self.view.no_data(update);
             }
         }
 
-        self.check_clock(sh);
-        if let Some(until) = self.snooze_until_s
-            && self.now_s >= until
-        {
-            self.snooze_until_s = None;
-            self.snooze_label = None;
-            self.urgent = true;
+        let now_s = self.view.shared.now_s;
+        let local = (!self.active.is_replay()).then(|| self.clock.local_now());
+        if self.snooze.update(now_s, local, &self.settings.quiet_hours) {
+            self.view.urgent = true;
         }
-        self.apply_snooze(sh);
+        let effective = self.snooze.effective_until_s();
+        if effective != self.applied_snooze {
+            let result =
+                self.driver
+                    .snooze(now_s, effective, &mut [&mut self.recording, &mut self.view]);
+            if let Err(e) = result {
+                self.recording_failed(&e);
+            }
+            self.view.take_events();
+            self.applied_snooze = effective;
+            self.view.urgent = true;
+        }
+        let summary = self.driver.summary();
+        if self.today.follow_date(local.map(|t| t.date()), &summary) {
+            self.view
+                .shared
+                .notice("a new day: today's counters start again");
+        }
 
+        let sh = &mut self.view.shared;
         if let Some(toast) = &sh.toast
-            && self.now_s > toast.until_s
+            && sh.now_s > toast.until_s
         {
             sh.toast = None;
-            self.urgent = true;
+            self.view.urgent = true;
         }
 
-        if let Some(r) = &mut self.recorder {
-            if let Err(e) = r.maybe_flush() {
-                sh.notice(format!("recording stopped: {e}"));
-                self.recorder = None;
-                sh.recording = None;
-            } else {
-                sh.recording = Some(RecordingView {
-                    path: r.path().to_path_buf(),
-                    samples: r.samples(),
-                    duration_s: r.duration_s(),
-                });
-            }
+        if let Err(e) = self.recording.tick() {
+            self.recording_failed(&e);
         }
+        self.view.shared.recording = self.recording.view();
 
-        if let Some(rx) = &self.scan_rx {
-            match rx.try_recv() {
-                Ok(result) => {
-                    self.scan_rx = None;
-                    match result {
-                        Ok(overview) => {
-                            if let Some(v) = &mut sh.replay {
-                                v.end_s = Some(overview.end_s);
-                                v.overview = Some(overview);
-                            }
-                        }
-                        Err(e) => sh.notice(format!("could not read the whole session: {e}")),
-                    }
-                    self.urgent = true;
+        if let (Some(control), Active::Replay(source)) = (&mut self.replay, &self.active) {
+            match control.poll_scan() {
+                Some(Ok(_)) => self.view.urgent = true,
+                Some(Err(e)) => {
+                    self.view
+                        .shared
+                        .notice(format!("could not read the whole session: {e}"));
+                    self.view.urgent = true;
                 }
-                Err(TryRecvError::Empty) => {}
-                Err(TryRecvError::Disconnected) => self.scan_rx = None,
+                None => {}
+            }
+            let next = control.view(source);
+            let sh = &mut self.view.shared;
+            let was = sh
+                .replay
+                .as_ref()
+                .map(|v| (v.playing, v.ended, v.seeking, v.speed));
+            if was != Some((next.playing, next.ended, next.seeking, next.speed)) {
+                self.view.urgent = true;
+            }
+            if sh.replay.as_ref() != Some(&next) {
+                sh.replay = Some(next);
+                self.view.changed = true;
             }
         }
 
-        if let Active::Replay(r) = &self.active
-            && let Some(v) = &mut sh.replay
-        {
-            let was = (v.playing, v.ended, v.seeking, v.speed);
-            v.position_s = r.position_s();
-            v.playing = r.playing();
-            v.ended = r.ended();
-            v.seeking = r.seeking();
-            v.speed = r.speed();
-            if let Some(start) = r.start_s() {
-                v.start_s = start;
-            }
-            if was != (v.playing, v.ended, v.seeking, v.speed) {
-                self.urgent = true;
-            }
+        let rules = self.driver.pipeline().rules();
+        let today = self.today.today(&summary, rules.sitting_s());
+        let sh = &mut self.view.shared;
+        if sh.today != today {
+            sh.today = today;
+            self.view.changed = true;
         }
-
-        self.today.since_break_s = self.pipeline.rules().sitting_s();
-        self.today.held_back = self.pipeline.rules().stats().suppressed;
-        sh.today = self.today;
-        sh.calibrated = self.pipeline.calibration().is_some();
-        sh.snooze.until_s = self.snooze_until_s;
-        sh.snooze.label = self.snooze_label.clone();
-        sh.snooze.meeting = self.meeting;
-        sh.snooze.quiet_hours = self.quiet_now;
+        sh.calibrated = self.driver.calibration().is_some();
+        sh.snooze = self.snooze.view();
         let works = self.notifier.works();
         if works != sh.notifications_work {
             if works == Some(false) && self.settings.notifications {
@@ -804,58 +620,13 @@ impl Engine {
                 );
             }
             sh.notifications_work = works;
-            self.urgent = true;
-        }
-        if self.changed || self.urgent {
-            sh.version = sh.version.wrapping_add(1);
-        }
-    }
-
-    /// Quiet hours and the day boundary follow the wall clock (live sources only).
-    fn check_clock(&mut self, sh: &mut Shared) {
-        if self.active.is_replay() {
-            self.quiet_now = false;
-            return;
-        }
-        if self
-            .last_clock_check
-            .is_some_and(|t| t.elapsed() < Duration::from_secs(5))
-        {
-            return;
-        }
-        self.last_clock_check = Some(Instant::now());
-        let now = self.clock.local_now();
-        let minute = now.hour() * 60 + now.minute();
-        let quiet = self.settings.quiet_hours.contains(minute);
-        if quiet != self.quiet_now {
-            self.quiet_now = quiet;
-            self.urgent = true;
-        }
-        let date = now.date();
-        if self.today_date.is_some_and(|d| d != date) {
-            self.today = Today::default();
-            sh.notice("a new day: today's counters start again");
-        }
-        self.today_date = Some(date);
-    }
-
-    fn apply_snooze(&mut self, _sh: &mut Shared) {
-        let effective = if self.meeting || self.quiet_now {
-            Some(f64::INFINITY)
-        } else {
-            self.snooze_until_s
-        };
-        if effective != self.applied_snooze {
-            let mut events = Vec::new();
-            self.pipeline.snooze(self.now_s, effective, &mut events);
-            self.applied_snooze = effective;
-            self.urgent = true;
+            self.view.urgent = true;
         }
     }
 
     // ---- commands ------------------------------------------------------------------------
 
-    fn handle(&mut self, sh: &mut Shared, command: Command) -> bool {
+    fn handle(&mut self, command: Command) -> bool {
         tracing::debug!("command {command:?}");
         match command {
             Command::Shutdown => return false,
@@ -863,66 +634,59 @@ impl Engine {
                 if let Active::Demo(d) = &mut self.active {
                     // The simulated wearer follows the wizard: it sits up, then leans.
                     d.start_calibration();
-                    self.pipeline.restart_filter();
-                    self.auto_windows = None;
+                    self.driver.restart_filter();
                 }
+                self.driver.cancel_capture();
                 self.wizard.start();
-                sh.wizard = self.wizard.view();
+                self.view.shared.wizard = self.wizard.view();
             }
             Command::CancelCalibration => {
                 self.wizard.cancel();
-                sh.wizard = WizardView::Idle;
+                self.view.shared.wizard = WizardView::Idle;
             }
             Command::ClearCalibration => {
-                self.pipeline.set_calibration(None);
-                sh.calibrated = false;
-                sh.sensor_moved = false;
+                self.driver.clear_calibration();
+                self.view.shared.calibrated = false;
+                self.view.shared.sensor_moved = false;
                 if matches!(self.active, Active::Live(_)) {
                     self.settings.calibration = None;
-                    sh.settings.calibration = None;
-                    self.save_settings(sh);
+                    self.view.shared.settings.calibration = None;
+                    self.save_settings();
                 }
             }
             Command::Snooze(length) => {
-                let seconds = match length {
-                    SnoozeLength::Minutes(m) => f64::from(m) * 60.0,
-                    SnoozeLength::UntilTomorrow => seconds_until_midnight(self.clock.local_now()),
-                };
-                self.snooze_until_s = Some(self.now_s + seconds);
-                self.snooze_label = Some(length.label());
-                sh.banner = None;
+                let now = self.clock.local_now();
+                self.snooze.snooze(self.view.shared.now_s, length, now);
+                self.view.shared.banner = None;
             }
-            Command::EndSnooze => {
-                self.snooze_until_s = None;
-                self.snooze_label = None;
-            }
+            Command::EndSnooze => self.snooze.end_snooze(),
             Command::SetMeetingMode(on) => {
-                self.meeting = on;
+                self.snooze.set_meeting(on);
                 if on {
-                    sh.banner = None;
+                    self.view.shared.banner = None;
                 }
             }
-            Command::SetSettings(new) => self.set_settings(sh, *new),
+            Command::SetSettings(new) => self.set_settings(*new),
             Command::UseSource(choice) => {
                 if self.active.is_replay() {
-                    self.close_replay(sh);
+                    self.close_replay();
                 }
-                self.use_live(sh, choice, true);
+                self.use_live(choice, true);
             }
-            Command::RefreshPorts => sh.ports = ports::list_ports(),
+            Command::RefreshPorts => self.view.shared.ports = ports::list_ports(),
             Command::RefreshSessions => {
-                sh.sessions = list_sessions(&self.options.paths.sessions_dir);
+                self.view.shared.sessions = list_sessions(&self.options.paths.sessions_dir);
             }
-            Command::OpenSession(path) => self.open_replay(sh, &path),
+            Command::OpenSession(path) => self.open_replay(&path),
             Command::CloseReplay => {
                 if self.active.is_replay() {
-                    self.close_replay(sh);
+                    self.close_replay();
                     let choice = self.live_choice.clone();
-                    self.use_live(sh, choice, false);
+                    self.use_live(choice, false);
                 }
             }
-            Command::StartRecording => self.start_recording(sh),
-            Command::StopRecording => self.stop_recording(sh),
+            Command::StartRecording => self.start_recording(),
+            Command::StopRecording => self.stop_recording(),
             Command::ReplayPlay => {
                 if let Active::Replay(r) = &mut self.active {
                     r.play();
@@ -938,270 +702,217 @@ impl Engine {
                     r.set_speed(speed);
                 }
             }
-            Command::ReplaySeek(target) => self.seek(sh, target),
-            Command::DismissBanner => sh.banner = None,
+            Command::ReplaySeek(target) => self.seek(target),
+            Command::DismissBanner => self.view.shared.banner = None,
             Command::BreakDone => {
-                sh.banner = None;
-                self.today.breaks += 1;
-                sh.toast = Some(Toast {
+                self.view.shared.banner = None;
+                self.today.mark_break();
+                self.view.shared.toast = Some(Toast {
                     text: "Well done. Back to work, upright.".into(),
-                    until_s: self.now_s + TOAST_S,
+                    until_s: self.view.shared.now_s + TOAST_S,
                 });
             }
         }
         true
     }
 
-    fn save_settings(&mut self, sh: &mut Shared) {
+    fn save_settings(&mut self) {
         if self.options.persist
             && let Err(e) = state::save_settings(&self.options.paths.settings_file, &self.settings)
         {
-            sh.notice(format!(
+            self.view.shared.notice(format!(
                 "could not save settings to {}: {e}",
                 self.options.paths.settings_file.display()
             ));
         }
     }
 
-    fn set_settings(&mut self, sh: &mut Shared, new: Settings) {
+    fn set_settings(&mut self, new: Settings) {
         if let Err(e) = new.validate() {
-            sh.notice(format!("settings not applied: {e}"));
+            self.view
+                .shared
+                .notice(format!("settings not applied: {e}"));
             return;
         }
         let reopen = (new.port.clone(), new.baud)
             != (self.settings.port.clone(), self.settings.baud)
             && matches!(self.active, Active::Live(_));
-        if new.posture != *self.pipeline.config() {
-            self.pipeline.set_config(new.posture.clone());
+        if new.posture != *self.driver.config() {
+            self.driver.set_config(new.posture.clone());
+            self.view.set_moved_settings(new.posture.moved);
         }
         // The calibration belongs to the engine; a stale copy from the panel must not undo it.
         let calibration = self.settings.calibration.clone();
         self.settings = Settings { calibration, ..new };
-        sh.settings = self.settings.clone();
-        self.last_clock_check = None;
-        self.save_settings(sh);
+        self.view.shared.settings = self.settings.clone();
+        self.save_settings();
         if reopen {
             let choice = SourceChoice::Serial {
                 port: self.settings.port.clone(),
                 baud: self.settings.baud,
             };
-            self.use_live(sh, choice, true);
+            self.use_live(choice, true);
         }
     }
 
-    fn reset_session(&mut self, sh: &mut Shared, rate_hint: Option<f64>) {
-        self.pipeline = Pipeline::new(self.settings.posture.clone(), rate_hint);
+    /// A new session on a new (or restarted) source: a fresh driver, nothing of the last one
+    /// shown.
+    fn reset_session(&mut self, driver: SessionDriver) {
+        self.driver = driver;
         self.applied_snooze = None;
-        self.prev_t_s = None;
-        self.last_state = None;
-        self.today = Today::default();
-        self.now_s = 0.0;
-        self.far_since_s = None;
-        self.awaiting_correction = false;
+        self.today.reset();
         self.wizard.cancel();
-        self.auto_windows = None;
-        self.last_sample_at = Instant::now();
-        sh.wizard = WizardView::Idle;
-        sh.ring.clear();
-        sh.markers.clear();
-        sh.banner = None;
-        sh.toast = None;
-        sh.posture = None;
-        sh.state_since_s = 0.0;
-        sh.now_s = 0.0;
-        sh.sensor_moved = false;
-        sh.measured_rate_hz = None;
+        self.presenter = AlertPresenter::default();
+        self.view.reset();
     }
 
-    fn use_live(&mut self, sh: &mut Shared, choice: SourceChoice, user_asked: bool) {
-        self.stop_recording(sh);
-        let active = match &choice {
+    fn use_live(&mut self, choice: SourceChoice, user_asked: bool) {
+        self.stop_recording();
+        let opened = match &choice {
             SourceChoice::Demo => None,
             SourceChoice::Serial { port, baud } => match ports::open_serial(port.clone(), *baud) {
                 Ok(source) => Some(source),
                 Err(e) => {
                     if user_asked || port.is_some() {
-                        sh.notice(format!("{e}; showing the demo sensor instead"));
+                        self.view
+                            .shared
+                            .notice(format!("{e}; showing the demo sensor instead"));
                     }
                     None
                 }
             },
         };
-        match active {
+        let config = self.settings.posture.clone();
+        match opened {
             Some(source) => {
-                let rate = source.info().rate_hz;
-                self.reset_session(sh, rate);
-                let stored = self
+                let saved = self
                     .settings
                     .calibration
                     .as_deref()
                     .and_then(|t| Calibration::from_metadata(t).ok());
-                self.pipeline.set_calibration(stored);
+                let start = StartCalibration::known(saved, CalibrationOrigin::Saved);
+                let rate = source.info().rate_hz;
+                self.reset_session(SessionDriver::new(config, rate).with_start(&start));
                 self.active = Active::Live(source);
                 self.live_choice = choice;
             }
             None => {
-                self.reset_session(sh, Some(100.0));
                 let demo = DemoSource::new(self.options.demo_seed);
-                self.auto_windows = demo
-                    .calibration_windows()
-                    .map(|w| (w, WindowCapture::default()));
+                let mut driver = SessionDriver::new(config, Some(100.0));
+                if let Some(w) = demo.calibration_windows() {
+                    driver.capture(
+                        w,
+                        CaptureMode {
+                            apply_after_s: DEMO_CALIBRATE_AFTER_S,
+                            only_if_uncalibrated: true,
+                        },
+                    );
+                }
+                self.reset_session(driver);
                 self.active = Active::Demo(Box::new(demo));
                 self.live_choice = SourceChoice::Demo;
             }
         }
-        sh.replay = None;
-        sh.source = self.active.source_ref().info();
+        self.view.shared.replay = None;
+        self.view.shared.source = self.active.source_ref().info();
     }
 
-    fn open_replay(&mut self, sh: &mut Shared, path: &Path) {
-        let mut source = match ReplaySource::open(path) {
-            Ok(s) => s,
-            Err(e) => {
-                sh.notice(format!("could not open the session: {e}"));
-                return;
-            }
-        };
-        if self.recorder.is_some() {
-            self.stop_recording(sh);
-        }
-        source.set_batch(self.options.replay_batch);
-        let (calibration, note) =
-            replay_source::file_calibration(path, source.meta(), &self.settings.posture);
-        self.reset_session(sh, source.meta().rate_hz);
-        self.pipeline.set_calibration(calibration);
-        self.replay_calibration = calibration;
-        self.replay_note = note;
-        sh.replay = Some(ReplayView {
-            path: path.to_path_buf(),
-            start_s: 0.0,
-            end_s: None,
-            position_s: 0.0,
-            playing: false,
-            speed: source.speed(),
-            seeking: None,
-            ended: false,
-            overview: None,
-            calibration_note: self.replay_note.clone(),
-        });
-        sh.source = source.info();
-        self.active = Active::Replay(Box::new(source));
-        self.start_scan(path);
+    fn open_replay(&mut self, path: &Path) {
+        let (control, source) =
+            match ReplayControl::open(path, &self.settings.posture, self.options.replay_batch) {
+                Ok(opened) => opened,
+                Err(e) => {
+                    self.view
+                        .shared
+                        .notice(format!("could not open the session: {e}"));
+                    return;
+                }
+            };
+        self.stop_recording();
+        let driver = control.new_driver(&self.settings.posture, source.meta().rate_hz);
+        self.reset_session(driver);
+        self.view.shared.replay = Some(control.view(&source));
+        self.view.shared.source = source.info();
+        self.active = Active::Replay(source);
+        self.replay = Some(control);
     }
 
-    fn start_scan(&mut self, path: &Path) {
-        let (tx, rx) = mpsc::channel();
-        let path = path.to_path_buf();
-        let config = self.settings.posture.clone();
-        let calibration = self.replay_calibration;
-        let spawned = std::thread::Builder::new()
-            .name("replay-scan".into())
-            .spawn(move || {
-                let _ = tx.send(replay_source::scan(&path, &config, calibration));
-            });
-        self.scan_rx = spawned.is_ok().then_some(rx);
+    fn close_replay(&mut self) {
+        self.replay = None;
+        self.view.shared.replay = None;
     }
 
-    fn close_replay(&mut self, sh: &mut Shared) {
-        self.scan_rx = None;
-        sh.replay = None;
-    }
-
-    fn seek(&mut self, sh: &mut Shared, target: f64) {
-        let Active::Replay(r) = &mut self.active else {
+    fn seek(&mut self, target: f64) {
+        let (Some(control), Active::Replay(source)) = (&self.replay, &mut self.active) else {
             return;
         };
-        if target > r.position_s() {
-            r.seek_forward(target);
-            return;
-        }
-        // Back: run again from the start up to the target, unpaced.
-        let (path, playing, speed) = (r.path().to_path_buf(), r.playing(), r.speed());
-        let mut fresh = match ReplaySource::open(&path) {
-            Ok(s) => s,
-            Err(e) => {
-                sh.notice(format!("could not reopen the session: {e}"));
-                return;
+        match control.seek(source, target) {
+            Ok(Seek::Forward) => {}
+            Ok(Seek::Restart(fresh)) => {
+                // Back: run again from the start up to the target, unpaced.
+                let driver = control.new_driver(&self.settings.posture, fresh.meta().rate_hz);
+                self.reset_session(driver);
+                self.active = Active::Replay(fresh);
             }
-        };
-        fresh.set_batch(self.options.replay_batch);
-        fresh.set_speed(speed);
-        if playing {
-            fresh.play();
+            Err(e) => self
+                .view
+                .shared
+                .notice(format!("could not reopen the session: {e}")),
         }
-        let calibration = self.replay_calibration;
-        let rate = fresh.meta().rate_hz;
-        let overview = sh.replay.as_ref().and_then(|v| v.overview.clone());
-        self.reset_session(sh, rate);
-        self.pipeline.set_calibration(calibration);
-        fresh.seek_forward(target);
-        if let Some(v) = &mut sh.replay {
-            v.overview = overview;
-            v.position_s = 0.0;
-            v.ended = false;
-        }
-        self.active = Active::Replay(Box::new(fresh));
     }
 
-    fn start_recording(&mut self, sh: &mut Shared) {
-        if self.recorder.is_some() {
+    fn start_recording(&mut self) {
+        if self.recording.active() {
             return;
         }
         if self.active.is_replay() {
-            sh.notice("recording is for live data; close the replay first");
+            self.view
+                .shared
+                .notice("recording is for live data; close the replay first");
             return;
         }
         let info = self.active.source_ref().info();
-        let meta = SessionMeta {
-            device: Some(match &info.port {
-                Some(p) => format!("{} ({p})", info.label),
-                None => info.label.clone(),
-            }),
-            rate_hz: info.rate_hz.or(sh.measured_rate_hz),
-            calibration: self.pipeline.calibration().map(Calibration::to_metadata),
-            ..SessionMeta::default()
-        };
-        let stamp = self
-            .clock
-            .local_now()
-            .format("%Y-%m-%dT%H-%M-%S")
-            .to_string();
-        match Recorder::start(&self.options.paths.sessions_dir, &stamp, &meta) {
-            Ok(r) => {
-                sh.recording = Some(RecordingView {
-                    path: r.path().to_path_buf(),
-                    samples: 0,
-                    duration_s: 0.0,
-                });
-                self.recorder = Some(r);
-            }
-            Err(e) => sh.notice(format!(
+        let rate = info.rate_hz.or(self.view.shared.measured_rate_hz);
+        let result = self.recording.start(
+            &self.options.paths,
+            &info,
+            rate,
+            self.driver.calibration(),
+            self.clock.local_now(),
+        );
+        match result {
+            Ok(_) => self.view.shared.recording = self.recording.view(),
+            Err(e) => self.view.shared.notice(format!(
                 "could not start recording in {}: {e}",
                 self.options.paths.sessions_dir.display()
             )),
         }
     }
 
-    fn stop_recording(&mut self, sh: &mut Shared) {
-        let Some(r) = self.recorder.take() else {
+    fn stop_recording(&mut self) {
+        let Some(result) = self.recording.stop() else {
             return;
         };
-        sh.recording = None;
-        match r.finish() {
+        self.view.shared.recording = None;
+        match result {
             Ok(path) => {
-                sh.toast = Some(Toast {
+                self.view.shared.toast = Some(Toast {
                     text: format!("Recording saved to {}", path.display()),
-                    until_s: self.now_s + TOAST_S,
+                    until_s: self.view.shared.now_s + TOAST_S,
                 });
             }
-            Err(e) => sh.notice(format!("recording could not be finished: {e}")),
+            Err(e) => self
+                .view
+                .shared
+                .notice(format!("recording could not be finished: {e}")),
         }
-        sh.sessions = list_sessions(&self.options.paths.sessions_dir);
+        self.view.shared.sessions = list_sessions(&self.options.paths.sessions_dir);
     }
 
-    fn shutdown(&mut self, sh: &mut Shared) {
-        self.stop_recording(sh);
-        sh.stopped = true;
+    fn shutdown(&mut self) {
+        self.stop_recording();
+        self.view.shared.stopped = true;
+        self.view.urgent = true;
     }
 
     /// Kind of the active source (for tests and the status line).

@@ -1,11 +1,12 @@
-//! The serial side of source selection, on top of `transport::serial`: the port picker's list,
+//! The serial side of source selection, on top of `source::serial`: the port picker's list,
 //! start-up auto-detection, and opening a sensor (the source reconnects by itself and reports
 //! its link state, so opening never fails).
 
 use std::time::Duration;
 
 use crate::source::SampleSource;
-use crate::transport::serial::{self, SerialOptions, SerialSource};
+use crate::source::serial::{SerialOptions, SerialSource};
+use crate::transport as serial;
 
 use super::store::PortChoice;
 

@@ -4,12 +4,15 @@
 
 use std::fmt;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::posture::Config;
+
+/// Allowed length of the banner's main "Snooze" button, minutes (the form reads this too).
+pub const SNOOZE_DEFAULT_MIN_RANGE: (u32, u32) = (5, 480);
 
 /// Baud rates offered for a serial sensor.
 pub const BAUD_RATES: [u32; 6] = [9600, 38_400, 57_600, 115_200, 230_400, 460_800];
@@ -119,7 +122,8 @@ impl Settings {
                 self.baud
             )));
         }
-        if !(5..=480).contains(&self.snooze_default_min) {
+        let (lo, hi) = SNOOZE_DEFAULT_MIN_RANGE;
+        if !(lo..=hi).contains(&self.snooze_default_min) {
             return Err(SettingsError(
                 "the default snooze must be 5 to 480 minutes".into(),
             ));
@@ -164,37 +168,7 @@ impl Settings {
     }
 }
 
-/// Where the app keeps its files.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Paths {
-    pub settings_file: PathBuf,
-    /// Recorded sessions.
-    pub sessions_dir: PathBuf,
-}
-
-impl Paths {
-    /// Under `$SPINEWATCH_HOME` if set (tests, benchmarks, portable installs), otherwise the
-    /// per-user config and data directories.
-    pub fn for_user() -> Self {
-        if let Some(home) = std::env::var_os("SPINEWATCH_HOME") {
-            return Self::under(Path::new(&home));
-        }
-        match directories::ProjectDirs::from("", "", "spinewatch") {
-            Some(dirs) => Self {
-                settings_file: dirs.config_dir().join("settings.json"),
-                sessions_dir: dirs.data_dir().join("sessions"),
-            },
-            None => Self::under(&std::env::temp_dir().join("spinewatch")),
-        }
-    }
-
-    pub fn under(dir: &Path) -> Self {
-        Self {
-            settings_file: dir.join("settings.json"),
-            sessions_dir: dir.join("sessions"),
-        }
-    }
-}
+pub use crate::paths::Paths;
 
 /// Settings as loaded, with what went wrong on the way.
 #[derive(Debug, Clone, PartialEq)]

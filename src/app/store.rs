@@ -5,8 +5,8 @@
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
-use crate::pipeline::PostureUpdate;
-use crate::posture::PostureState;
+use crate::pipeline::{PostureUpdate, Summary};
+use crate::posture::{Event, PostureState};
 use crate::source::{LinkState, LinkStats, SourceInfo, SourceKind};
 
 use super::command::ReplaySpeed;
@@ -269,6 +269,10 @@ pub struct Shared {
     pub today: Today,
     pub ring: FlexionRing,
     pub markers: VecDeque<Marker>,
+    /// The session's recent events, oldest first (bounded).
+    pub events: VecDeque<Event>,
+    /// The session's summary once it has finished (a replay that reached its end).
+    pub summary: Summary,
     pub banner: Option<Banner>,
     pub toast: Option<Toast>,
     pub wizard: WizardView,
@@ -313,6 +317,8 @@ impl Shared {
             today: Today::default(),
             ring: FlexionRing::default(),
             markers: VecDeque::new(),
+            events: VecDeque::new(),
+            summary: Summary::default(),
             banner: None,
             toast: None,
             wizard: WizardView::Idle,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::calibration::CalibrationSettings;
+use super::moved::MovedSettings;
 use crate::fusion::FusionSettings;
 
 /// The whole configuration of the posture pipeline.
@@ -50,6 +51,9 @@ pub struct Config {
     pub fusion: FusionSettings,
     /// Calibration acceptance limits.
     pub calibration: CalibrationSettings,
+    /// When the resting pose says the sensor moved on the body (the window offers to
+    /// recalibrate).
+    pub moved: MovedSettings,
 }
 
 impl Default for Config {
@@ -71,12 +75,14 @@ impl Default for Config {
             sensor_gap_s: 1.0,
             fusion: FusionSettings::default(),
             calibration: CalibrationSettings::default(),
+            moved: MovedSettings::default(),
         }
     }
 }
 
-/// Allowed range of every numeric key (JSON pointer, min, max), inclusive.
-const RANGES: &[(&str, f64, f64)] = &[
+/// Allowed range of every numeric key (JSON pointer, min, max), inclusive: the one table the
+/// config loader, the settings validation and the settings form all use.
+pub const RANGES: &[(&str, f64, f64)] = &[
     ("/slouch_threshold_deg", 5.0, 90.0),
     ("/slouch_release_deg", 0.0, 90.0),
     ("/slouch_release_s", 0.0, 600.0),
@@ -106,7 +112,22 @@ const RANGES: &[(&str, f64, f64)] = &[
     ("/calibration/min_lean_deg", 3.0, 80.0),
     ("/calibration/max_lean_swerve_deg", 1.0, 90.0),
     ("/calibration/max_turn_from_previous_deg", 1.0, 180.0),
+    ("/moved/far_lateral_deg", 5.0, 90.0),
+    ("/moved/far_flexion_min_deg", -90.0, 0.0),
+    ("/moved/far_flexion_max_deg", 10.0, 90.0),
+    ("/moved/near_lateral_deg", 0.0, 90.0),
+    ("/moved/near_flexion_min_deg", -90.0, 0.0),
+    ("/moved/near_flexion_max_deg", 0.0, 90.0),
+    ("/moved/after_s", 1.0, 3600.0),
 ];
+
+/// The allowed range of a key (`"/slouch_delay_s"`, `"/fusion/tau_acc_s"`), inclusive.
+pub fn range_of(pointer: &str) -> Option<(f64, f64)> {
+    RANGES
+        .iter()
+        .find(|(p, _, _)| *p == pointer)
+        .map(|&(_, min, max)| (min, max))
+}
 
 /// A configuration that cannot be used, naming the key and what it allows.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,10 +7,12 @@ pub mod calibration;
 pub mod classify;
 pub mod config;
 pub mod exercises;
+pub mod moved;
 pub mod rules;
 
 pub use angles::{TrunkAngles, trunk_angles_deg};
 pub use calibration::{Calibration, CalibrationError, CalibrationSample, CalibrationSettings};
 pub use classify::{PostureState, StateClassifier};
-pub use config::{Config, ConfigError, ConfigLoad};
+pub use config::{Config, ConfigError, ConfigLoad, RANGES, range_of};
+pub use moved::{MovedDetector, MovedSettings};
 pub use rules::{Event, EventKind, Rules};

@@ -17,8 +17,13 @@ pub struct SessionMeta {
     pub rate_hz: Option<f64>,
     /// `calibration`: a stored calibration (`up=x,y,z;forward=x,y,z`, sensor-frame unit vectors).
     pub calibration: Option<String>,
-    /// `calibration_windows`: where in this session the calibration poses were held.
+    /// `calibration_windows`: where in this session the calibration poses were held; a replay
+    /// calibrates from them before its first sample (the whole session is calibrated).
     pub calibration_windows: Option<CalibrationWindows>,
+    /// `calibration_capture`: calibration poses captured live while this session was recorded
+    /// (`record --calibrate`); a replay captures them the same way and applies the calibration
+    /// where the live run did, once the second window is over, so it shows what the live run did.
+    pub calibration_capture: Option<CalibrationWindows>,
     /// Every other key, in file order.
     pub other: Vec<(String, String)>,
 }
@@ -46,8 +51,9 @@ impl SessionMeta {
                 }
             },
             "calibration" => self.calibration = Some(value.to_string()),
-            "calibration_windows" => match value.parse() {
-                Ok(w) => self.calibration_windows = Some(w),
+            "calibration_windows" | "calibration_capture" => match value.parse() {
+                Ok(w) if key == "calibration_windows" => self.calibration_windows = Some(w),
+                Ok(w) => self.calibration_capture = Some(w),
                 Err(e) => {
                     self.other.push((key.into(), value.into()));
                     return bad(&e);
@@ -75,6 +81,9 @@ impl SessionMeta {
         }
         if let Some(v) = &self.calibration_windows {
             out.push(("calibration_windows".into(), v.to_string()));
+        }
+        if let Some(v) = &self.calibration_capture {
+            out.push(("calibration_capture".into(), v.to_string()));
         }
         out.extend(self.other.iter().cloned());
         out

@@ -1,11 +1,13 @@
 //! Streaming session CSV reader: one reused line buffer, no per-field allocation, so memory does
 //! not grow with the file and parsing is never the slow stage of a replay.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use super::error::{SessionError, SessionErrorKind};
+use super::marks::SessionMark;
 use super::meta::SessionMeta;
 use crate::number::parse_f64;
 use crate::sample::ImuSample;
@@ -33,9 +35,12 @@ pub struct SessionReader<R> {
     skip_bad_rows: bool,
     skipped_rows: u64,
     first_skipped: Option<SessionError>,
-    /// A `# calibration=` line met between rows since the last [`Self::take_calibration_change`].
-    calibration_changed: bool,
+    /// Marks met between rows (lost/back, calibrations) since the last [`Self::take_marks`].
+    marks: VecDeque<SessionMark>,
 }
+
+/// Marks kept for a caller that never takes them (a hostile file cannot grow memory).
+const MAX_PENDING_MARKS: usize = 64;
 
 impl SessionReader<BufReader<File>> {
     /// Opens a file and reads its metadata and header.
@@ -63,7 +68,7 @@ impl<R: BufRead> SessionReader<R> {
             skip_bad_rows: false,
             skipped_rows: 0,
             first_skipped: None,
-            calibration_changed: false,
+            marks: VecDeque::new(),
         };
         reader.read_header()?;
         Ok(reader)
@@ -96,14 +101,11 @@ impl<R: BufRead> SessionReader<R> {
         (self.skipped_rows, self.first_skipped.as_ref())
     }
 
-    /// A calibration stored between rows (`# calibration=…`, written when the wearer calibrated
-    /// during a recording) since the last call: it applies from the next sample on.
-    pub fn take_calibration_change(&mut self) -> Option<String> {
-        if std::mem::take(&mut self.calibration_changed) {
-            self.meta.calibration.clone()
-        } else {
-            None
-        }
+    /// Marks written between rows (sensor lost / back, a calibration taken while recording) met
+    /// since the last call, in file order; they come before the sample last returned by
+    /// [`Self::next_sample`] and apply from it on. Only the last few are kept if never taken.
+    pub fn take_marks(&mut self, out: &mut Vec<SessionMark>) {
+        out.extend(self.marks.drain(..));
     }
 
     /// Line number of the last line read (1-based).
@@ -136,18 +138,22 @@ impl<R: BufRead> SessionReader<R> {
     /// Handles a `#` line: `# key=value` is metadata, anything else a comment.
     fn take_comment(&mut self) {
         let text = String::from_utf8_lossy(&self.line[1..]).into_owned();
+        if !self.header.is_empty() {
+            // Between rows only marks matter (sensor lost / back, a calibration taken while
+            // recording); other comments are not kept, so memory stays flat however many there are.
+            if let Some(mark) = SessionMark::parse(&text) {
+                if let SessionMark::Calibration(c) = &mark {
+                    self.meta.calibration = Some(c.clone());
+                }
+                if self.marks.len() >= MAX_PENDING_MARKS {
+                    self.marks.pop_front();
+                }
+                self.marks.push_back(mark);
+            }
+            return;
+        }
         if let Some((key, value)) = text.trim().split_once('=') {
             let key = key.trim();
-            if !self.header.is_empty() {
-                // Between rows only a new calibration matters (taken while recording); other
-                // lines are marks and comments, and are not kept, so memory stays flat however
-                // many there are.
-                if key == "calibration" {
-                    self.meta.calibration = Some(value.trim().to_string());
-                    self.calibration_changed = true;
-                }
-                return;
-            }
             if !key.is_empty()
                 && !key.contains(char::is_whitespace)
                 && let Some(w) = self.meta.set(key, value)

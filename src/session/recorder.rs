@@ -208,16 +208,30 @@ impl Recorder {
     }
 }
 
-/// Where recordings go by default: `<per-user data dir>/sessions` (on Linux
-/// `~/.local/share/spinewatch/sessions`).
-pub fn sessions_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "spinewatch").map(|d| d.data_dir().join("sessions"))
-}
-
-/// A recording's default file: [`sessions_dir`] / `<local start time>.csv`, e.g.
-/// `2026-11-23T07-30-00.csv` (no colons, so the name is valid on every file system).
-pub fn default_recording_path(start: chrono::DateTime<chrono::Local>) -> Option<PathBuf> {
-    sessions_dir().map(|d| d.join(format!("{}.csv", start.format("%Y-%m-%dT%H-%M-%S"))))
+/// Metadata of a live recording: what the device said about itself, and when it started.
+pub fn recording_meta(
+    info: &crate::source::SourceInfo,
+    start: &chrono::DateTime<chrono::Local>,
+) -> SessionMeta {
+    let mut meta = SessionMeta {
+        device: Some(info.label.clone()),
+        rate_hz: info.rate_hz,
+        ..Default::default()
+    };
+    if let Some(p) = &info.port {
+        meta.other.push(("port".into(), p.clone()));
+    }
+    meta.other.push((
+        "time_base".into(),
+        if info.device_time {
+            "device".into()
+        } else {
+            "host_arrival".into()
+        },
+    ));
+    meta.other
+        .push(("started".into(), crate::paths::started_stamp(start)));
+    meta
 }
 
 #[cfg(test)]
@@ -259,17 +273,5 @@ mod tests {
         assert_eq!(rows.len(), 250);
         // Never overwrites.
         assert!(Recorder::create(&path, &meta).is_err());
-    }
-
-    #[test]
-    fn default_names_are_start_times() {
-        use chrono::TimeZone;
-        let start = chrono::Local
-            .with_ymd_and_hms(2026, 11, 23, 7, 30, 0)
-            .single()
-            .unwrap_or_else(|| panic!("ambiguous local time"));
-        if let Some(p) = default_recording_path(start) {
-            assert!(p.ends_with("sessions/2026-11-23T07-30-00.csv"), "{p:?}");
-        }
     }
 }

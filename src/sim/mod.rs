@@ -32,6 +32,7 @@
 //! gyro (minus [`Simulator::gyro_bias_dps`]) from the true start orientation reproduces the
 //! truth, and the accelerometer equals gravity plus the true linear acceleration.
 
+pub mod device;
 pub mod export;
 mod jet;
 pub mod rng;

@@ -5,7 +5,7 @@ use egui::{Align, Layout, RichText, Ui};
 use crate::app::command::SnoozeLength;
 use crate::app::store::{Banner, BannerKind, Toast};
 use crate::app::{Command, EngineHandle};
-use crate::pipeline::human_duration;
+use crate::format::human_duration;
 
 use super::theme;
 

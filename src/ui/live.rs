@@ -6,7 +6,7 @@ use egui_plot::{HLine, Line, Plot, PlotPoints, VLine};
 
 use crate::app::store::{MarkerKind, Shared};
 use crate::app::{Command, EngineHandle};
-use crate::pipeline::human_duration;
+use crate::format::human_duration;
 use crate::posture::PostureState;
 
 use super::figure::figure_ui;

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod calibration;
 pub mod figure;
 pub mod help;
+pub mod launch;
 pub mod live;
 pub mod replay;
 pub mod settings;
@@ -18,7 +19,7 @@ use egui::{Align, Layout, RichText, Ui};
 use crate::app::command::SnoozeLength;
 use crate::app::store::{Banner, ReplayView, Shared, Toast, WizardView};
 use crate::app::{Command, EngineHandle};
-use crate::pipeline::human_duration;
+use crate::format::human_duration;
 use crate::source::{LinkState, SourceKind};
 
 use live::LiveData;

@@ -4,9 +4,10 @@
 use egui::{RichText, Ui};
 
 use crate::app::command::SourceChoice;
-use crate::app::state::{BAUD_RATES, Settings, parse_hhmm};
+use crate::app::state::{BAUD_RATES, SNOOZE_DEFAULT_MIN_RANGE, Settings, parse_hhmm};
 use crate::app::store::PortChoice;
 use crate::app::{Command, EngineHandle};
+use crate::posture::range_of;
 
 use super::theme;
 
@@ -102,15 +103,33 @@ fn parse_in(
     }
 }
 
+/// A range from the table, or the fallback should a key ever go missing from it.
+fn range_or(range: Option<(f64, f64)>, fallback: (f64, f64)) -> (f64, f64) {
+    range.unwrap_or(fallback)
+}
+
 impl SettingsForm {
     /// The settings the form describes, or what is wrong with it.
     fn build(&self, base: &Settings) -> (Option<Settings>, Problems) {
         let mut p = Problems::default();
-        let threshold = parse_in(&self.threshold_deg, THRESHOLD, 5.0, 90.0, &mut p);
-        let delay = parse_in(&self.delay_s, DELAY, 5.0, 3600.0, &mut p);
-        let repeat = parse_in(&self.repeat_min, REPEAT, 1.0, 1440.0, &mut p);
-        let brk = parse_in(&self.break_min, BREAK, 5.0, 480.0, &mut p);
-        let snooze = parse_in(&self.snooze_min, SNOOZE, 5.0, 480.0, &mut p);
+        // The ranges come from the one table the config loader uses (minutes where the form
+        // asks for minutes).
+        let (t0, t1) = range_or(range_of("/slouch_threshold_deg"), (5.0, 90.0));
+        let (d0, d1) = range_or(range_of("/slouch_delay_s"), (0.0, 3600.0));
+        let (r0, r1) = range_or(range_of("/slouch_repeat_s"), (10.0, 86_400.0));
+        let (b0, b1) = range_or(range_of("/break_interval_s"), (60.0, 86_400.0));
+        let (s0, s1) = SNOOZE_DEFAULT_MIN_RANGE;
+        let threshold = parse_in(&self.threshold_deg, THRESHOLD, t0, t1, &mut p);
+        let delay = parse_in(&self.delay_s, DELAY, d0, d1, &mut p);
+        let repeat = parse_in(&self.repeat_min, REPEAT, r0 / 60.0, r1 / 60.0, &mut p);
+        let brk = parse_in(&self.break_min, BREAK, b0 / 60.0, b1 / 60.0, &mut p);
+        let snooze = parse_in(
+            &self.snooze_min,
+            SNOOZE,
+            f64::from(s0),
+            f64::from(s1),
+            &mut p,
+        );
         for (field, text) in [(QUIET_FROM, &self.quiet_start), (QUIET_TO, &self.quiet_end)] {
             if parse_hhmm(text).is_none() {
                 p.0.push((field, "a time like 18:30".into()));

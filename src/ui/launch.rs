@@ -94,7 +94,7 @@ pub fn run(options: GuiOptions) -> Result<(), GuiError> {
             start,
             ..EngineOptions::default()
         },
-        Box::new(SystemClock),
+        Box::new(SystemClock::new()),
         Box::new(DesktopNotifier::new()),
     );
     let pipeline = engine

@@ -22,17 +22,14 @@ use std::time::{Duration, Instant};
 use ringbuf::traits::{Consumer, Split};
 use ringbuf::{HeapCons, HeapRb};
 
-pub use super::ports::{
-    DEFAULT_BAUD, PROBE_TIMEOUT, PortInfo, PortKind, ProbeAnswer, ProbeResult, UsbId, list_ports,
-    probe_ports, probe_sensor, simulator_link_path,
-};
-use super::reader::{Mark, Reader, ReaderConfig};
 use crate::protocol::{
     Command, CommandName, Decoder, DecoderSettings, DeviceIdentity, Frame, NakReason, SampleFrame,
     encode_command,
 };
 use crate::sample::ImuSample;
 use crate::source::{LinkState, LinkStats, SampleSource, SourceEvent, SourceInfo, SourceKind};
+use crate::transport::DEFAULT_BAUD;
+use crate::transport::reader::{Mark, Reader, ReaderConfig};
 
 /// Where and how to connect.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,16 @@
 //! recorded session) and the pipeline thread that consumes them.
 //!
 //! A source is polled, never blocks, and reports its link state so the UI can say "unplugged",
-//! "reconnecting" or "no valid frames at 115200 baud" instead of going silent.
+//! "reconnecting" or "no valid frames at 115200 baud" instead of going silent. What a source
+//! yields goes to the [`SessionDriver`](crate::session::SessionDriver), whatever the mode.
+//!
+//! - [`serial`]: a sensor on a serial port (transport + protocol decoder), reconnecting by itself;
+//! - [`demo`]: the built-in simulated wearer, paced in real time;
+//! - [`replay`]: a recorded session file, paced or as fast as possible, with seek.
+
+pub mod demo;
+pub mod replay;
+pub mod serial;
 
 use std::time::Duration;
 
@@ -119,6 +128,9 @@ pub enum SourceEvent {
     /// A recorded session holds a calibration taken at `t_s` (session metadata form); it
     /// applies to the samples after it (replay only).
     Calibration { t_s: f64, calibration: String },
+    /// A finite source (a replayed file) has no more samples; `error` says why it stopped early
+    /// (a read error), `None` at the end of the file.
+    End { error: Option<String> },
 }
 
 /// A place samples come from.

@@ -23,7 +23,7 @@ use crate::protocol::Command;
 use crate::sim::Mount;
 
 #[cfg(unix)]
-pub use device::run_pty;
+pub use pty::run_pty;
 
 /// How fast the simulated time runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -100,7 +100,7 @@ pub struct PtyOptions {
     pub speed: Speed,
     pub faults: Faults,
     /// Symlink kept pointed at the current pty (see
-    /// [`simulator_link_path`](super::serial::simulator_link_path)).
+    /// [`simulator_link_path`](crate::transport::simulator_link_path)).
     pub link: Option<PathBuf>,
     /// Session CSV of every sample line delivered intact, at the wire's resolution, timed from
     /// the first delivered sample — what a perfect recorder would have recorded.
@@ -170,7 +170,7 @@ pub struct PtyReport {
 
 /// The device itself: needs pseudo-terminals, so Unix only.
 #[cfg(unix)]
-mod device {
+mod pty {
     use std::fs::File;
     use std::io::{self, BufWriter, Read, Write};
     use std::path::{Path, PathBuf};

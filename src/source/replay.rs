@@ -1,35 +1,75 @@
-//! The replay player's source: a recorded session read from disk and fed to the same pipeline
-//! as live data, paced at 1× to 60× or as fast as possible, with play, pause and seek. Seeking
-//! forward keeps going from where it is; seeking back starts again from the beginning (the
-//! engine makes a new source and a fresh pipeline), then runs unpaced up to the target, so what
-//! is shown at any position is exactly what a run from the start produces.
+//! The replay player's source: a recorded session read from disk and fed to the same session
+//! driver as live data, paced at 1× to 60× or as fast as possible, with play, pause and seek.
+//! Seeking forward keeps going from where it is; seeking back starts again from the beginning
+//! (the engine makes a new source and a fresh driver), then runs unpaced up to the target, so
+//! what is shown at any position is exactly what a run from the start produces. Marks between
+//! rows (sensor lost / back, calibrations) come out as the source events they were live.
 
 use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::pipeline::Pipeline;
-use crate::posture::{Calibration, Config, Event, EventKind};
-use crate::replay::calibrate_from_windows;
 use crate::sample::ImuSample;
-use crate::session::{SessionError, SessionMeta, SessionReader};
+use crate::session::{SessionError, SessionMark, SessionMeta, SessionReader};
 use crate::source::{LinkState, LinkStats, SampleSource, SourceEvent, SourceInfo, SourceKind};
-
-use super::command::ReplaySpeed;
-use super::store::Overview;
 
 /// Samples handed over per poll when unpaced (keeps the engine responsive to commands).
 pub const DEFAULT_BATCH: usize = 5_000;
-/// Bins of the whole-session overview.
-pub const OVERVIEW_BINS: usize = 1200;
+
+/// Replay speeds offered by the player.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReplaySpeed {
+    #[default]
+    X1,
+    X2,
+    X5,
+    X10,
+    X60,
+    /// As fast as the pipeline runs.
+    Max,
+}
+
+impl ReplaySpeed {
+    pub const ALL: [ReplaySpeed; 6] = [
+        Self::X1,
+        Self::X2,
+        Self::X5,
+        Self::X10,
+        Self::X60,
+        Self::Max,
+    ];
+
+    /// Session seconds per wall second (`None`: unpaced).
+    pub fn factor(self) -> Option<f64> {
+        match self {
+            Self::X1 => Some(1.0),
+            Self::X2 => Some(2.0),
+            Self::X5 => Some(5.0),
+            Self::X10 => Some(10.0),
+            Self::X60 => Some(60.0),
+            Self::Max => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::X1 => "1×",
+            Self::X2 => "2×",
+            Self::X5 => "5×",
+            Self::X10 => "10×",
+            Self::X60 => "60×",
+            Self::Max => "as fast as possible",
+        }
+    }
+}
 
 /// A session file being replayed.
 pub struct ReplaySource {
     path: PathBuf,
     reader: SessionReader<BufReader<File>>,
-    /// A calibration line read just before the next sample to emit.
-    pending_calibration: Option<String>,
+    /// Marks read just before the next sample to emit.
+    pending_marks: Vec<SessionMark>,
     meta: SessionMeta,
     playing: bool,
     speed: ReplaySpeed,
@@ -41,6 +81,8 @@ pub struct ReplaySource {
     peeked: Option<ImuSample>,
     ended: bool,
     error: Option<String>,
+    /// `SourceEvent::End` was emitted.
+    end_sent: bool,
     stats: LinkStats,
     batch: usize,
 }
@@ -53,7 +95,7 @@ impl ReplaySource {
         Ok(Self {
             path: path.to_path_buf(),
             reader,
-            pending_calibration: None,
+            pending_marks: Vec::new(),
             meta,
             playing: false,
             speed: ReplaySpeed::X1,
@@ -64,6 +106,7 @@ impl ReplaySource {
             peeked: None,
             ended: false,
             error: None,
+            end_sent: false,
             stats: LinkStats::default(),
             batch: DEFAULT_BATCH,
         })
@@ -139,10 +182,8 @@ impl ReplaySource {
         }
         match self.reader.next_sample() {
             Ok(Some(s)) => {
-                // A calibration written between rows belongs just before this sample.
-                if let Some(c) = self.reader.take_calibration_change() {
-                    self.pending_calibration = Some(c);
-                }
+                // Marks written between rows belong just before this sample.
+                self.reader.take_marks(&mut self.pending_marks);
                 Some(s)
             }
             Ok(None) => {
@@ -158,16 +199,38 @@ impl ReplaySource {
     }
 
     fn finish_if_ended(&mut self, out: &mut Vec<SourceEvent>) {
-        if self.ended && self.peeked.is_none() {
+        if self.ended && self.peeked.is_none() && !self.end_sent {
             self.playing = false;
             self.seek_target = None;
-            if let Some(reason) = self.error.take() {
-                out.push(SourceEvent::Lost {
-                    t_s: self.position_s,
-                    reason,
-                });
-            }
+            self.end_sent = true;
+            // Marks after the last row (a sensor lost just before the recording stopped).
+            self.reader.take_marks(&mut self.pending_marks);
+            self.emit_marks(self.position_s, out);
+            out.push(SourceEvent::End {
+                error: self.error.take(),
+            });
         }
+    }
+
+    /// Emits the marks read before the sample at `next_t_s` (a calibration is stamped with it:
+    /// it applies from that sample on).
+    fn emit_marks(&mut self, next_t_s: f64, out: &mut Vec<SourceEvent>) {
+        for mark in self.pending_marks.drain(..) {
+            out.push(match mark {
+                SessionMark::SensorLost { t_s, reason } => SourceEvent::Lost { t_s, reason },
+                SessionMark::SensorBack { t_s, gap_s } => SourceEvent::Back { t_s, gap_s },
+                SessionMark::Calibration(calibration) => SourceEvent::Calibration {
+                    t_s: next_t_s,
+                    calibration,
+                },
+            });
+        }
+    }
+
+    /// Rows skipped as malformed so far, and the first reason (the player says so).
+    pub fn skipped_rows(&self) -> (u64, Option<String>) {
+        let (n, first) = self.reader.skipped_rows();
+        (n, first.map(|e| e.to_string()))
     }
 
     /// Emits samples with `t_s <= until_s`, at most `limit`. Returns whether `until_s` was
@@ -182,14 +245,9 @@ impl ReplaySource {
                 return true;
             }
             self.start_s.get_or_insert(s.t_s);
+            self.emit_marks(s.t_s, out);
             self.position_s = s.t_s;
             self.stats.frames_ok += 1;
-            if let Some(calibration) = self.pending_calibration.take() {
-                out.push(SourceEvent::Calibration {
-                    t_s: s.t_s,
-                    calibration,
-                });
-            }
             out.push(SourceEvent::Sample(s));
         }
         false
@@ -259,113 +317,6 @@ impl SampleSource for ReplaySource {
     }
 }
 
-/// The calibration a replayed file brings: stored in its metadata, or from its calibration
-/// windows (as the headless replay does), with a note for the wearer.
-pub fn file_calibration(
-    path: &Path,
-    meta: &SessionMeta,
-    config: &Config,
-) -> (Option<Calibration>, String) {
-    if let Some(text) = &meta.calibration {
-        return match Calibration::from_metadata(text) {
-            Ok(c) => (Some(c), "calibration stored in the file".into()),
-            Err(e) => (None, format!("stored calibration unusable: {e}")),
-        };
-    }
-    if let Some(w) = &meta.calibration_windows {
-        return match calibrate_from_windows(path, w, config, true) {
-            Ok(c) => (
-                Some(c),
-                format!(
-                    "calibrated from the file's calibration poses (upright {:.0}–{:.0} s, lean {:.0}–{:.0} s)",
-                    w.upright_s.0, w.upright_s.1, w.forward_s.0, w.forward_s.1
-                ),
-            ),
-            Err(e) => (None, format!("calibration windows unusable: {e}")),
-        };
-    }
-    (
-        None,
-        "no calibration in the file: run the calibration wizard while it plays".into(),
-    )
-}
-
-/// Runs the whole file through a pipeline (the same code as live) for the overview plot:
-/// flexion min/max per bin and the alert times.
-pub fn scan(
-    path: &Path,
-    config: &Config,
-    calibration: Option<Calibration>,
-) -> Result<Overview, SessionError> {
-    let mut reader = SessionReader::open(path)?.skip_bad_rows(true);
-    let mut pipeline = Pipeline::new(config.clone(), reader.meta().rate_hz);
-    pipeline.set_calibration(calibration);
-    let mut events: Vec<Event> = Vec::new();
-    // Per-second min/max first (the length is unknown until the end), then merged into bins.
-    let mut seconds: Vec<(f32, f32)> = Vec::new();
-    let mut width_s = 1.0f64;
-    let mut alerts_s = Vec::new();
-    let mut start_s = None;
-    let mut end_s = 0.0;
-    while let Some(s) = reader.next_sample()? {
-        if let Some(c) = reader
-            .take_calibration_change()
-            .and_then(|text| Calibration::from_metadata(&text).ok())
-        {
-            pipeline.set_calibration(Some(c));
-        }
-        let t0 = *start_s.get_or_insert(s.t_s);
-        end_s = s.t_s;
-        let step = pipeline.process(&s, &mut events);
-        for e in events.drain(..) {
-            if matches!(e.kind, EventKind::SlouchAlert { .. }) {
-                alerts_s.push(e.time_s);
-            }
-        }
-        // Slots of `width_s` seconds; a file spanning more slots than the cap (a long day, or a
-        // corrupt time far in the future) halves the resolution instead of growing without bound.
-        let mut i = ((s.t_s - t0).max(0.0) / width_s) as usize;
-        while i >= MAX_SLOTS {
-            seconds = seconds.chunks(2).map(merge_min_max).collect();
-            width_s *= 2.0;
-            i = ((s.t_s - t0).max(0.0) / width_s) as usize;
-        }
-        if seconds.len() <= i {
-            seconds.resize(i + 1, (f32::NAN, f32::NAN));
-        }
-        if let Some(f) = step.posture.flexion_deg {
-            let f = f as f32;
-            let (lo, hi) = &mut seconds[i];
-            *lo = if lo.is_nan() { f } else { lo.min(f) };
-            *hi = if hi.is_nan() { f } else { hi.max(f) };
-        }
-    }
-    let per_bin = seconds.len().div_ceil(OVERVIEW_BINS).max(1);
-    let bins = seconds.chunks(per_bin).map(merge_min_max).collect();
-    Ok(Overview {
-        start_s: start_s.unwrap_or(0.0),
-        end_s,
-        bins,
-        alerts_s,
-        threshold_deg: config.slouch_threshold_deg,
-    })
-}
-
-/// Most per-slot min/max pairs the overview scan keeps (at 1 s each, 18 hours).
-const MAX_SLOTS: usize = 65_536;
-
-/// Min and max over slots (NaN = empty slot).
-fn merge_min_max(slots: &[(f32, f32)]) -> (f32, f32) {
-    slots
-        .iter()
-        .fold((f32::NAN, f32::NAN), |(lo, hi), &(a, b)| {
-            (
-                if lo.is_nan() { a } else { lo.min(a) },
-                if hi.is_nan() { b } else { hi.max(b) },
-            )
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,26 +351,32 @@ mod tests {
             .collect();
         assert_eq!(order[5..8], ["0.05", "cal@0.06", "0.06"]);
         assert_eq!(order.len(), 11);
-        let overview = scan(&path, &Config::default(), None).unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            overview.bins.iter().any(|(lo, _)| !lo.is_nan()),
-            "flexion after the calibration"
-        );
+        assert!(matches!(out.last(), Some(SourceEvent::End { error: None })));
     }
 
     #[test]
-    fn a_corrupt_time_far_in_the_future_does_not_blow_up_the_overview() {
+    fn lost_and_back_marks_come_out_as_source_events_in_file_order() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let path = dir.path().join("odd.csv");
-        let mut text = String::from("time_s,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n");
-        for i in 0..100 {
-            text.push_str(&format!("{},0,0,1,0,0,0\n", f64::from(i) * 0.01));
-        }
-        text.push_str("1e11,0,0,1,0,0,0\n1e300,0,0,1,0,0,0\n");
+        let path = dir.path().join("marks.csv");
+        let text = "time_s,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n0,0,0,1,0,0,0\n\
+# sensor_lost time_s=0.000000 reason=sensor unplugged\n# sensor_back time_s=3.000000 gap_s=3.000000\n\
+3,0,0,1,0,0,0\n";
         std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
-        let cal = Calibration::from_metadata("up=0,0,1;forward=1,0,0").ok();
-        let overview = scan(&path, &Config::default(), cal).unwrap_or_else(|e| panic!("{e}"));
-        assert!(overview.bins.len() <= MAX_SLOTS);
-        assert_eq!(overview.end_s, 1e300);
+        let mut source = ReplaySource::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        source.set_speed(ReplaySpeed::Max);
+        source.play();
+        let mut out = Vec::new();
+        source.poll(&mut out);
+        let kinds: Vec<&str> = out
+            .iter()
+            .map(|e| match e {
+                SourceEvent::Sample(_) => "sample",
+                SourceEvent::Lost { .. } => "lost",
+                SourceEvent::Back { .. } => "back",
+                SourceEvent::End { .. } => "end",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["sample", "lost", "back", "sample", "end"]);
     }
 }

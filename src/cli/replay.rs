@@ -1,0 +1,288 @@
+//! `spinewatch replay FILE.csv --headless`: a session CSV through the session driver, writing the
+//! angles and events files and printing a summary (a stable contract for scripts, see README).
+//!
+//! Parsing runs on its own thread (`csv-reader`) and hands batches of samples (and the marks
+//! between rows, in file order) to the driver through a bounded channel, so the two cores
+//! overlap and memory stays the same whatever the file's length (a few batches in flight,
+//! batches recycled).
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread;
+
+use clap::Args;
+
+use crate::pipeline::Summary;
+use crate::posture::{Calibration, Config};
+use crate::sample::ImuSample;
+use crate::session::{
+    AnglesSink, CalibrationOrigin, CalibrationWindows, EventsSink, SessionDriver, SessionError,
+    SessionMark, SessionReader, Sink, SinkError, StartCalibration, StartCalibrationError,
+};
+
+use super::{load_config, print_stdout};
+
+#[derive(Args)]
+pub struct ReplayArgs {
+    /// Session CSV (header time_s,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps).
+    pub file: PathBuf,
+    /// Run without a window (the only mode for scripts).
+    #[arg(long)]
+    pub headless: bool,
+    /// Calibration windows in session seconds: upright U0:U1, then forward lean F0:F1.
+    /// Without it, a calibration stored in the file's metadata is used.
+    #[arg(long, value_name = "U0:U1,F0:F1")]
+    pub calibrate: Option<CalibrationWindows>,
+    /// Settings JSON (thresholds and delays; unknown keys warn, bad values are errors).
+    #[arg(long, value_name = "CONFIG.json")]
+    pub config: Option<PathBuf>,
+    /// Write one row per sample: time_s,flexion_deg,lateral_deg,qw,qx,qy,qz,state.
+    #[arg(long, value_name = "ANGLES.csv")]
+    pub angles: Option<PathBuf>,
+    /// Write one JSON object per event (slouch_alert, slouch_end, break_reminder, sensor_gap, …).
+    #[arg(long, value_name = "EVENTS.jsonl")]
+    pub events: Option<PathBuf>,
+    /// Skip malformed rows (counted and reported) instead of stopping at the first.
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+}
+
+/// Samples per batch handed from the reader thread to the driver.
+const BATCH: usize = 4096;
+/// Batches in flight: bounds memory to a few hundred kilobytes.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// What to replay and where to write.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayOptions {
+    pub input: PathBuf,
+    /// Calibration windows (`--calibrate`); otherwise the file's stored calibration is used.
+    pub calibrate: Option<CalibrationWindows>,
+    pub config: Config,
+    pub angles: Option<PathBuf>,
+    pub events: Option<PathBuf>,
+    pub skip_bad_rows: bool,
+}
+
+/// The outcome of a replay.
+#[derive(Debug, Clone)]
+pub struct ReplayReport {
+    pub summary: Summary,
+    /// The calibration in force at the end (`None`: the session stayed uncalibrated).
+    pub calibration: Option<Calibration>,
+    /// How the session was calibrated, in words for the summary.
+    pub calibration_note: String,
+    /// Where the calibration in force at the end came from.
+    pub calibration_origin: Option<CalibrationOrigin>,
+    /// Non-fatal problems (metadata that could not be read, skipped rows, an unusable stored
+    /// calibration).
+    pub warnings: Vec<String>,
+    pub skipped_rows: u64,
+}
+
+/// Why a replay could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Calibration(#[from] StartCalibrationError),
+    #[error(transparent)]
+    Output(#[from] SinkError),
+    #[error("could not start the reader thread: {0}")]
+    Thread(#[source] std::io::Error),
+}
+
+/// What the reader thread hands the driver, in file order.
+enum Chunk {
+    Samples(Vec<ImuSample>),
+    /// Marks between rows (sensor lost / back, a calibration); they apply to the samples after.
+    Marks(Vec<SessionMark>),
+    Failed(SessionError),
+}
+
+/// Replays a session headlessly.
+pub fn run(opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
+    let reader = SessionReader::open(&opts.input)?.skip_bad_rows(opts.skip_bad_rows);
+    let meta = reader.meta().clone();
+    let mut warnings: Vec<String> = reader.warnings().to_vec();
+    let start = StartCalibration::for_file(
+        &opts.input,
+        &meta,
+        opts.calibrate.as_ref(),
+        &opts.config,
+        opts.skip_bad_rows,
+    )?;
+    if let Some(w) = &start.warning {
+        warnings.push(format!(
+            "{}: {w}; replaying without it",
+            opts.input.display()
+        ));
+    }
+    let calibration_note = start.describe();
+    let mut driver = SessionDriver::new(opts.config.clone(), meta.rate_hz).with_start(&start);
+
+    let mut angles = opts.angles.as_deref().map(AnglesSink::create).transpose()?;
+    let mut events = opts
+        .events
+        .as_deref()
+        .map(|p| EventsSink::create(p, false))
+        .transpose()?;
+
+    let (full_tx, full_rx) = mpsc::sync_channel::<Chunk>(BATCHES_IN_FLIGHT);
+    let (empty_tx, empty_rx) = mpsc::channel::<Vec<ImuSample>>();
+    let reader_thread = thread::Builder::new()
+        .name("csv-reader".into())
+        .spawn(move || read_batches(reader, &full_tx, &empty_rx))
+        .map_err(ReplayError::Thread)?;
+
+    let mut failure = None;
+    let mut result: Result<(), SinkError> = Ok(());
+    {
+        let mut sinks: Vec<&mut dyn Sink> = Vec::with_capacity(2);
+        if let Some(a) = angles.as_mut() {
+            sinks.push(a);
+        }
+        if let Some(e) = events.as_mut() {
+            sinks.push(e);
+        }
+        'chunks: for chunk in full_rx.iter() {
+            match chunk {
+                Chunk::Samples(batch) => {
+                    for s in &batch {
+                        if let Err(e) = driver.sample(s, &mut sinks) {
+                            result = Err(e);
+                            break 'chunks;
+                        }
+                    }
+                    // The reader has gone only if it failed, and then it said so.
+                    let _recycled = empty_tx.send(batch);
+                }
+                Chunk::Marks(marks) => {
+                    for m in marks {
+                        if let Err(e) = driver.mark(m, &mut sinks) {
+                            result = Err(e);
+                            break 'chunks;
+                        }
+                    }
+                }
+                Chunk::Failed(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(full_rx);
+        if result.is_ok() && failure.is_none() {
+            result = driver.finish(&mut sinks).map(|_| ());
+        }
+    }
+    let (skipped_rows, first_skipped) = reader_thread.join().unwrap_or((0, None));
+    // Whatever happened, what was written so far reaches the files.
+    if let Some(a) = angles.as_mut() {
+        a.flush()?;
+    }
+    if let Some(e) = events.as_mut() {
+        e.flush()?;
+    }
+    result?;
+    if let Some(f) = failure {
+        return Err(ReplayError::Session(f));
+    }
+    if skipped_rows > 0 {
+        warnings.push(format!(
+            "skipped {skipped_rows} bad rows (first: {})",
+            first_skipped.unwrap_or_default()
+        ));
+    }
+    Ok(ReplayReport {
+        summary: driver.summary(),
+        calibration: driver.calibration().copied(),
+        calibration_note,
+        calibration_origin: driver.calibration_origin(),
+        warnings,
+        skipped_rows,
+    })
+}
+
+/// The reader thread: batches of samples, the marks between them in order, or the error that
+/// ended the read. Returns the skipped-row count and the first skipped row's error.
+fn read_batches(
+    mut reader: SessionReader<std::io::BufReader<std::fs::File>>,
+    full_tx: &mpsc::SyncSender<Chunk>,
+    empty_rx: &mpsc::Receiver<Vec<ImuSample>>,
+) -> (u64, Option<String>) {
+    let mut marks = Vec::new();
+    // A sample read right after marks: it starts the next batch.
+    let mut carried: Option<ImuSample> = None;
+    loop {
+        let mut batch = empty_rx
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        batch.clear();
+        batch.extend(carried.take());
+        let mut end = false;
+        let mut failed = None;
+        while batch.len() < BATCH {
+            match reader.next_sample() {
+                Ok(Some(s)) => {
+                    reader.take_marks(&mut marks);
+                    if !marks.is_empty() {
+                        carried = Some(s);
+                        break;
+                    }
+                    batch.push(s);
+                }
+                Ok(None) => {
+                    reader.take_marks(&mut marks);
+                    end = true;
+                    break;
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    end = true;
+                    break;
+                }
+            }
+        }
+        // The rows before a failure still reach the driver, then the failure. A send fails only
+        // when the driver stopped listening (an output failed): then there is nothing to add.
+        let sent = (batch.is_empty() || full_tx.send(Chunk::Samples(batch)).is_ok())
+            && (marks.is_empty()
+                || full_tx
+                    .send(Chunk::Marks(std::mem::take(&mut marks)))
+                    .is_ok())
+            && failed.is_none_or(|e| full_tx.send(Chunk::Failed(e)).is_ok());
+        if end || !sent {
+            break;
+        }
+    }
+    (
+        reader.skipped_rows().0,
+        reader.skipped_rows().1.map(|e| e.to_string()),
+    )
+}
+
+/// `spinewatch replay FILE --headless`.
+pub fn main(args: ReplayArgs) -> Result<(), super::CliError> {
+    let opts = ReplayOptions {
+        config: load_config(args.config.as_ref())?,
+        input: args.file,
+        calibrate: args.calibrate,
+        angles: args.angles,
+        events: args.events,
+        skip_bad_rows: args.skip_bad_rows,
+    };
+    let report = run(&opts)?;
+    for w in &report.warnings {
+        eprintln!("spinewatch: warning: {w}");
+    }
+    let mut out = String::new();
+    out.push_str(&format!("session          {}\n", opts.input.display()));
+    out.push_str(&format!(
+        "calibration      {}\n{}\n",
+        report.calibration_note, report.summary
+    ));
+    print_stdout(&out);
+    Ok(())
+}

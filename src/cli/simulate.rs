@@ -1,0 +1,245 @@
+//! `spinewatch simulate`: a simulated wearer's day as a session CSV (with its truth), or as a
+//! protocol-v1 device on a pseudo-terminal (`--pty`).
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::format::human_duration;
+use crate::sim::Mount;
+use crate::sim::export::{ExportOptions, export};
+
+use super::{CliError, print_stdout, stop_flag};
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// Length of the day in minutes.
+    #[arg(long, default_value_t = 60.0)]
+    pub minutes: f64,
+    /// Random seed: the same seed gives the same day.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Sample rate in Hz (25 to 1000).
+    #[arg(long, default_value_t = 100.0, value_parser = parse_rate_hz)]
+    pub rate_hz: f64,
+    /// Clip the sensor on as usually worn (x up the spine) instead of in a random orientation.
+    #[arg(long)]
+    pub typical_mount: bool,
+    /// Session CSV to write (required unless --pty).
+    #[arg(long, value_name = "FILE.csv", required_unless_present = "pty")]
+    pub out: Option<PathBuf>,
+    /// Also write the true angles per sample (and the episodes as `# episode=` lines).
+    #[arg(long, value_name = "TRUTH.csv")]
+    pub truth: Option<PathBuf>,
+    /// Be a sensor instead: stream the day in protocol v1 on a new pseudo-terminal, in real time.
+    ///
+    /// Prints the pty's path and keeps a stable link to it (see --link). Point spinewatch at
+    /// either (`record --port PATH`), or let it find the link by itself. Answers identify, rate
+    /// and vibrate commands (vibrate commands are printed on stderr).
+    #[arg(long, conflicts_with_all = ["out", "truth"])]
+    pub pty: bool,
+    /// With --pty: simulated seconds per real second (e.g. 20), or "max" (as fast as read).
+    #[arg(long, default_value = "1", requires = "pty")]
+    pub speed: crate::sim::device::Speed,
+    /// With --pty: the symlink kept pointed at the current pty (re-pointed after --disconnect-at,
+    /// as a udev rule does for hardware). Default: $SPINEWATCH_SIM_LINK, else
+    /// $XDG_RUNTIME_DIR/spinewatch-sim-tty, which auto-detection tries.
+    #[arg(long, value_name = "PATH", requires = "pty")]
+    pub link: Option<PathBuf>,
+    /// With --pty: do not create the link.
+    #[arg(long, requires = "pty", conflicts_with = "link")]
+    pub no_link: bool,
+    /// With --pty: also write every sample line delivered intact, as a session CSV (to check a
+    /// recording against).
+    #[arg(long, value_name = "SENT.csv", requires = "pty")]
+    pub sent: Option<PathBuf>,
+    /// With --pty: a line of binary garbage every this many (simulated) seconds.
+    #[arg(long, value_name = "S", requires = "pty")]
+    pub garbage_every_s: Option<f64>,
+    /// With --pty: probability (0–1) that a sample line's checksum is corrupted.
+    #[arg(long, default_value_t = 0.0, value_name = "P", requires = "pty", value_parser = parse_prob)]
+    pub corrupt_checksum_prob: f64,
+    /// With --pty: probability (0–1) that a sample line is not sent.
+    #[arg(long, default_value_t = 0.0, value_name = "P", requires = "pty", value_parser = parse_prob)]
+    pub drop_prob: f64,
+    /// With --pty: send nothing from second S for DUR seconds (port stays open). Repeatable.
+    #[arg(long, value_name = "S:DUR", requires = "pty")]
+    pub pause_at: Vec<crate::sim::device::Span>,
+    /// With --pty: unplug at second S (close the pty), come back DUR seconds later on a new pty.
+    /// Repeatable.
+    #[arg(long, value_name = "S:DUR", requires = "pty")]
+    pub disconnect_at: Vec<crate::sim::device::Span>,
+}
+
+fn parse_prob(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=1.0).contains(&p) => Ok(p),
+        _ => Err(format!("'{text}' is not a probability between 0 and 1")),
+    }
+}
+
+fn parse_rate_hz(text: &str) -> Result<f64, String> {
+    let rate: f64 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number"))?;
+    if (25.0..=1000.0).contains(&rate) {
+        Ok(rate)
+    } else {
+        Err(format!("{rate} Hz is outside 25 to 1000 Hz"))
+    }
+}
+
+/// `spinewatch simulate`.
+pub fn main(args: SimulateArgs) -> Result<(), CliError> {
+    if !(args.minutes.is_finite() && args.minutes > 0.0 && args.minutes <= 24.0 * 60.0) {
+        return Err(CliError::Usage(format!(
+            "--minutes {} must be between 0 and 1440",
+            args.minutes
+        )));
+    }
+    let mount = if args.typical_mount {
+        Mount::Typical
+    } else {
+        Mount::Random
+    };
+    if args.pty {
+        return run_simulate_pty(args, mount);
+    }
+    let Some(out) = args.out else {
+        return Err(CliError::Usage("--out is required (or use --pty)".into()));
+    };
+    let opts = ExportOptions {
+        minutes: args.minutes,
+        seed: args.seed,
+        rate_hz: args.rate_hz,
+        mount,
+        out,
+        truth: args.truth,
+    };
+    let report = export(&opts).map_err(|source| CliError::Write {
+        path: opts.out.clone(),
+        source,
+    })?;
+    let mut out = format!(
+        "wrote {} ({} samples, {}, {} episodes of which {} sustained slouches)\n",
+        opts.out.display(),
+        report.samples,
+        human_duration(report.duration_s),
+        report.episodes,
+        report.sustained_slouches
+    );
+    if let Some(t) = &opts.truth {
+        out.push_str(&format!("truth in {}\n", t.display()));
+    }
+    print_stdout(&out);
+    Ok(())
+}
+
+#[cfg(unix)]
+fn run_simulate_pty(args: SimulateArgs, mount: Mount) -> Result<(), CliError> {
+    use crate::sim::device::{DeviceEvent, Faults, PtyOptions, run_pty};
+    use std::io::Write as _;
+    if let Some(g) = args.garbage_every_s
+        && !(g.is_finite() && g > 0.0)
+    {
+        return Err(CliError::Usage(format!(
+            "--garbage-every-s {g} must be a positive number of seconds"
+        )));
+    }
+    let link = if args.no_link {
+        None
+    } else {
+        Some(
+            args.link
+                .unwrap_or_else(crate::transport::simulator_link_path),
+        )
+    };
+    let opts = PtyOptions {
+        minutes: args.minutes,
+        seed: args.seed,
+        rate_hz: args.rate_hz,
+        mount,
+        speed: args.speed,
+        faults: Faults {
+            garbage_every_s: args.garbage_every_s,
+            corrupt_checksum_prob: args.corrupt_checksum_prob,
+            drop_prob: args.drop_prob,
+            pauses: args.pause_at,
+            disconnects: args.disconnect_at,
+        },
+        link: link.clone(),
+        sent: args.sent,
+        ..Default::default()
+    };
+    let stop = stop_flag();
+    let mut on_event = |e: DeviceEvent| {
+        let mut out = std::io::stdout().lock();
+        match e {
+            DeviceEvent::Ready {
+                path,
+                reconnect,
+                calibration,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "{} {path}{}",
+                    if reconnect { "reconnected:" } else { "pty:" },
+                    link.as_ref()
+                        .map(|l| format!(" (link {})", l.display()))
+                        .unwrap_or_default()
+                );
+                if !reconnect {
+                    if let Some(c) = calibration {
+                        let _ = writeln!(
+                            out,
+                            "calibration poses at {c} s (record --calibrate {c} captures them)"
+                        );
+                    }
+                    let _ = writeln!(out, "waiting for a host to open the port (Ctrl-C ends)");
+                }
+            }
+            DeviceEvent::HostConnected => {
+                let _ = writeln!(out, "host connected; streaming");
+            }
+            DeviceEvent::HostGone => {
+                let _ = writeln!(out, "host closed the port");
+            }
+            DeviceEvent::Unplugged { at_s } => {
+                let _ = writeln!(out, "unplugged at {at_s:.2} s");
+            }
+            DeviceEvent::Command(c) => {
+                if let crate::protocol::Command::Vibrate {
+                    duration_ms,
+                    strength_pct,
+                } = c
+                {
+                    eprintln!("vibrate {duration_ms} ms at {strength_pct}%");
+                }
+            }
+        }
+        let _ = out.flush();
+    };
+    let report =
+        run_pty(&opts, &stop, &mut on_event).map_err(|e| CliError::Simulator(e.to_string()))?;
+    print_stdout(&format!(
+        "sent {} samples ({}); dropped {}, corrupted {}, garbage lines {}, not delivered {}, \
+skipped {} (pauses/unplugs), {} disconnects, {} commands\n",
+        report.sent,
+        human_duration(report.duration_s),
+        report.dropped,
+        report.corrupted,
+        report.garbage_lines,
+        report.not_delivered,
+        report.skipped,
+        report.disconnects,
+        report.commands
+    ));
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn run_simulate_pty(_args: SimulateArgs, _mount: Mount) -> Result<(), CliError> {
+    Err(CliError::Usage(
+        "--pty needs a Unix system (pseudo-terminals)".into(),
+    ))
+}

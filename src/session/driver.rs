@@ -1,0 +1,580 @@
+//! The one session driver: it owns the whole run of a session, whatever feeds it (the headless
+//! replay's CSV reader, `spinewatch record`'s serial sensor, the window's live sensor, demo
+//! wearer and replay player, the player's overview scan), so every mode computes the same thing
+//! by construction.
+//!
+//! Source events go in ([`SessionDriver::feed`]); the driver runs each sample through the
+//! [`Pipeline`], applies calibrations found in the stream (stored between rows, or captured from
+//! calibration windows), turns lost/back into events and restarts the orientation after a loss,
+//! and closes the session with [`SessionDriver::finish`]. What happens comes out as one stream of
+//! typed [`Fact`]s, handed to every [`Sink`] in order: the angles and events files, the CSV
+//! recorder, the history, the window's data.
+
+use std::io;
+use std::path::Path;
+
+use crate::pipeline::{Pipeline, Step, Summary, WindowCapture};
+use crate::posture::{Calibration, CalibrationError, Config, Event, EventKind};
+use crate::sample::ImuSample;
+use crate::source::{SourceEvent, SourceInfo};
+
+use super::marks::SessionMark;
+use super::meta::{CalibrationWindows, SessionMeta};
+use super::{SessionError, SessionReader};
+
+/// Where a calibration in force came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalibrationOrigin {
+    /// `--calibrate` windows, computed before the first sample.
+    CommandLine,
+    /// A calibration stored in the file (its metadata, or a line between rows).
+    StoredInFile,
+    /// The file's `calibration_windows`, computed before the first sample.
+    WindowsInFile,
+    /// Poses captured during this session (`record --calibrate`, a file's
+    /// `calibration_capture`, the demo wearer's own poses), applied once the windows are over.
+    Captured,
+    /// The calibration wizard.
+    Wizard,
+    /// The wearer's saved calibration (settings), used from the first sample.
+    Saved,
+}
+
+impl CalibrationOrigin {
+    /// Words for a summary line.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::CommandLine => "from --calibrate windows",
+            Self::StoredInFile => "stored in the file",
+            Self::WindowsInFile => "from the file's calibration windows",
+            Self::Captured => "captured from the calibration poses during the session",
+            Self::Wizard => "from the calibration wizard",
+            Self::Saved => "the wearer's saved calibration",
+        }
+    }
+}
+
+/// One thing that happened in a session, handed to every sink in the order it happened.
+#[derive(Debug, Clone, Copy)]
+pub enum Fact<'a> {
+    /// A sample and what the pipeline made of it (orientation, angles, state).
+    Sample {
+        sample: &'a ImuSample,
+        step: &'a Step,
+    },
+    /// An event: the rules' alerts, reminders and gaps, sensor lost and back, calibrations taken
+    /// or failed. Events caused by a sample come right after its `Sample` fact.
+    Event(&'a Event),
+    /// A calibration takes effect from the next sample on (`t_s`: the sample it followed).
+    Calibrated {
+        t_s: f64,
+        calibration: &'a Calibration,
+        origin: CalibrationOrigin,
+    },
+    /// The source described itself anew (device identity, rate).
+    Info(&'a SourceInfo),
+    /// The session is over; its summary.
+    Finished { summary: &'a Summary },
+}
+
+/// A sink failed to take a fact: which one and why. The driver still hands the fact to the
+/// other sinks; the caller decides whether the session goes on (the window stops recording and
+/// says so; the headless replay stops).
+#[derive(Debug, thiserror::Error)]
+#[error("{what}: {source}")]
+pub struct SinkError {
+    /// What was being written, for the message: "/tmp/angles.csv", "the recording …".
+    pub what: String,
+    #[source]
+    pub source: io::Error,
+}
+
+impl SinkError {
+    pub fn new(what: impl Into<String>, source: io::Error) -> Self {
+        Self {
+            what: what.into(),
+            source,
+        }
+    }
+
+    /// For a file sink: the error names the file.
+    pub fn at(path: &Path, source: io::Error) -> Self {
+        Self::new(path.display().to_string(), source)
+    }
+}
+
+/// Something that consumes a session's facts.
+pub trait Sink {
+    fn fact(&mut self, fact: &Fact<'_>) -> Result<(), SinkError>;
+}
+
+/// A closure as a sink (tests, small tools).
+pub struct FnSink<F>(pub F);
+
+impl<F: FnMut(&Fact<'_>) -> Result<(), SinkError>> Sink for FnSink<F> {
+    fn fact(&mut self, fact: &Fact<'_>) -> Result<(), SinkError> {
+        (self.0)(fact)
+    }
+}
+
+/// Hands `fact` to every sink; the first failure is returned after all have had it.
+fn deliver(sinks: &mut [&mut dyn Sink], fact: &Fact<'_>) -> Result<(), SinkError> {
+    let mut first = None;
+    for sink in sinks.iter_mut() {
+        if let Err(e) = sink.fact(fact)
+            && first.is_none()
+        {
+            first = Some(e);
+        }
+    }
+    first.map_or(Ok(()), Err)
+}
+
+/// How captured calibration poses are applied.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CaptureMode {
+    /// Applied at the first sample this long after the second window ends, seconds (0: at once;
+    /// the demo waits until its wearer is back upright).
+    pub apply_after_s: f64,
+    /// Applied only if the session is still uncalibrated then (the demo's self-calibration never
+    /// replaces one the wearer made).
+    pub only_if_uncalibrated: bool,
+}
+
+impl CaptureMode {
+    /// As `record --calibrate` does: apply at the first sample after the windows.
+    pub const AT_END: CaptureMode = CaptureMode {
+        apply_after_s: 0.0,
+        only_if_uncalibrated: false,
+    };
+}
+
+#[derive(Debug, Clone)]
+struct Capture {
+    windows: CalibrationWindows,
+    mode: CaptureMode,
+    poses: WindowCapture,
+}
+
+/// The running session. See the module docs.
+pub struct SessionDriver {
+    pipeline: Pipeline,
+    origin: Option<CalibrationOrigin>,
+    /// `--calibrate` was given: calibrations in the stream do not replace it.
+    calibration_locked: bool,
+    capture: Option<Capture>,
+    events: Vec<Event>,
+    finished: bool,
+}
+
+impl SessionDriver {
+    /// A new session; `rate_hint_hz` (metadata or device identity) lets the filter start on the
+    /// first sample.
+    pub fn new(config: Config, rate_hint_hz: Option<f64>) -> Self {
+        Self {
+            pipeline: Pipeline::new(config, rate_hint_hz),
+            origin: None,
+            calibration_locked: false,
+            capture: None,
+            events: Vec::new(),
+            finished: false,
+        }
+    }
+
+    /// Starts the session with the calibration a file or the settings bring (no fact: it is in
+    /// force from the first sample).
+    pub fn with_start(mut self, start: &StartCalibration) -> Self {
+        self.pipeline.set_calibration(start.calibration);
+        self.origin = start.calibration.map(|_| start.origin);
+        self.calibration_locked = start.origin == CalibrationOrigin::CommandLine;
+        if let Some(windows) = start.capture {
+            self.capture(windows, CaptureMode::AT_END);
+        }
+        self
+    }
+
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    pub fn config(&self) -> &Config {
+        self.pipeline.config()
+    }
+
+    /// New settings, applied live.
+    pub fn set_config(&mut self, config: Config) {
+        self.pipeline.set_config(config);
+    }
+
+    pub fn calibration(&self) -> Option<&Calibration> {
+        self.pipeline.calibration()
+    }
+
+    pub fn calibration_origin(&self) -> Option<CalibrationOrigin> {
+        self.origin
+    }
+
+    /// Summary so far (a finished session's includes the slouch it closed).
+    pub fn summary(&self) -> Summary {
+        self.pipeline.summary()
+    }
+
+    pub fn finished(&self) -> bool {
+        self.finished
+    }
+
+    /// Captures calibration poses in `windows` (session seconds) and applies them per `mode`.
+    pub fn capture(&mut self, windows: CalibrationWindows, mode: CaptureMode) {
+        self.capture = Some(Capture {
+            windows,
+            mode,
+            poses: WindowCapture::default(),
+        });
+    }
+
+    /// Stops a capture (the wizard took over).
+    pub fn cancel_capture(&mut self) {
+        self.capture = None;
+    }
+
+    pub fn capturing(&self) -> Option<CalibrationWindows> {
+        self.capture.as_ref().map(|c| c.windows)
+    }
+
+    /// Takes one source event.
+    pub fn feed(
+        &mut self,
+        event: SourceEvent,
+        sinks: &mut [&mut dyn Sink],
+    ) -> Result<(), SinkError> {
+        match event {
+            SourceEvent::Sample(s) => self.sample(&s, sinks).map(|_| ()),
+            SourceEvent::Lost { t_s, reason } => {
+                self.mark(SessionMark::SensorLost { t_s, reason }, sinks)
+            }
+            SourceEvent::Back { t_s, gap_s } => {
+                self.mark(SessionMark::SensorBack { t_s, gap_s }, sinks)
+            }
+            SourceEvent::Calibration { calibration, .. } => {
+                self.mark(SessionMark::Calibration(calibration), sinks)
+            }
+            SourceEvent::Info(info) => deliver(sinks, &Fact::Info(&info)),
+            SourceEvent::End { .. } => self.finish(sinks).map(|_| ()),
+        }
+    }
+
+    /// Runs one sample through the pipeline; returns its step.
+    pub fn sample(
+        &mut self,
+        s: &ImuSample,
+        sinks: &mut [&mut dyn Sink],
+    ) -> Result<Step, SinkError> {
+        let step = self.pipeline.process(s, &mut self.events);
+        let mut calibrated = None;
+        if let Some(capture) = &mut self.capture {
+            capture.poses.add(&capture.windows, s, &step.pose);
+            if s.t_s > capture.windows.end_s() + capture.mode.apply_after_s {
+                let result = capture
+                    .poses
+                    .calibrate(self.pipeline.config(), self.pipeline.calibration());
+                let wanted =
+                    !capture.mode.only_if_uncalibrated || self.pipeline.calibration().is_none();
+                self.capture = None;
+                match result {
+                    Ok(c) if wanted => calibrated = Some(c),
+                    Ok(_) => {}
+                    Err(e) => self.events.push(failed_event(s.t_s, &e)),
+                }
+            }
+        }
+        let mut result = deliver(
+            sinks,
+            &Fact::Sample {
+                sample: s,
+                step: &step,
+            },
+        );
+        if let Err(e) = self.drain_events(sinks) {
+            result = result.and(Err(e));
+        }
+        if let Some(c) = calibrated {
+            let r = self.calibrate(s.t_s, c, CalibrationOrigin::Captured, sinks);
+            result = result.and(r);
+        }
+        result.map(|()| step)
+    }
+
+    /// A mark between rows of a replayed file, or the live source's lost / back.
+    pub fn mark(
+        &mut self,
+        mark: SessionMark,
+        sinks: &mut [&mut dyn Sink],
+    ) -> Result<(), SinkError> {
+        let t_s = self.pipeline.last().map_or(0.0, |s| s.posture.t_s);
+        match mark {
+            SessionMark::SensorLost { t_s, reason } => {
+                self.events.push(Event {
+                    time_s: t_s,
+                    kind: EventKind::SensorLost { reason },
+                });
+                self.drain_events(sinks)
+            }
+            SessionMark::SensorBack { t_s, gap_s } => {
+                // The sensor may have been moved while away: start the orientation over.
+                self.pipeline.restart_filter();
+                self.events.push(Event {
+                    time_s: t_s,
+                    kind: EventKind::SensorBack { gap_s },
+                });
+                self.drain_events(sinks)
+            }
+            SessionMark::Calibration(text) => {
+                if self.calibration_locked {
+                    return Ok(());
+                }
+                match Calibration::from_metadata(&text) {
+                    // The same calibration again (a replay that captured it already): nothing new.
+                    Ok(c) if self.pipeline.calibration() == Some(&c) => Ok(()),
+                    Ok(c) => self.calibrate(t_s, c, CalibrationOrigin::StoredInFile, sinks),
+                    Err(e) => {
+                        self.events.push(failed_event(t_s, &e));
+                        self.drain_events(sinks)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Applies a calibration from the next sample on (wizard, capture, a file's mark).
+    pub fn calibrate(
+        &mut self,
+        t_s: f64,
+        calibration: Calibration,
+        origin: CalibrationOrigin,
+        sinks: &mut [&mut dyn Sink],
+    ) -> Result<(), SinkError> {
+        self.pipeline.set_calibration(Some(calibration));
+        self.origin = Some(origin);
+        let mut result = deliver(
+            sinks,
+            &Fact::Calibrated {
+                t_s,
+                calibration: &calibration,
+                origin,
+            },
+        );
+        self.events.push(Event {
+            time_s: t_s,
+            kind: EventKind::Calibrated {
+                calibration: calibration.to_metadata(),
+            },
+        });
+        if let Err(e) = self.drain_events(sinks) {
+            result = result.and(Err(e));
+        }
+        result
+    }
+
+    /// Forgets the calibration (the wearer moved the sensor).
+    pub fn clear_calibration(&mut self) {
+        self.pipeline.set_calibration(None);
+        self.origin = None;
+    }
+
+    /// The calibration wizard restarts the orientation (the wearer sits down anew).
+    pub fn restart_filter(&mut self) {
+        self.pipeline.restart_filter();
+    }
+
+    /// Alerts are held back until session time `until_s` (`None`: not any more).
+    pub fn snooze(
+        &mut self,
+        now_s: f64,
+        until_s: Option<f64>,
+        sinks: &mut [&mut dyn Sink],
+    ) -> Result<(), SinkError> {
+        self.pipeline.snooze(now_s, until_s, &mut self.events);
+        self.drain_events(sinks)
+    }
+
+    /// The session is over (end of file, recording stopped, source closed): closes a slouch
+    /// still going so the summary counts it, and hands the summary to the sinks. Only the first
+    /// call does anything.
+    pub fn finish(&mut self, sinks: &mut [&mut dyn Sink]) -> Result<Summary, SinkError> {
+        if self.finished {
+            return Ok(self.summary());
+        }
+        self.finished = true;
+        self.pipeline.finish(&mut self.events);
+        let mut result = self.drain_events(sinks);
+        let summary = self.summary();
+        if let Err(e) = deliver(sinks, &Fact::Finished { summary: &summary }) {
+            result = result.and(Err(e));
+        }
+        result.map(|()| summary)
+    }
+
+    fn drain_events(&mut self, sinks: &mut [&mut dyn Sink]) -> Result<(), SinkError> {
+        let mut result = Ok(());
+        for e in self.events.drain(..) {
+            if let Err(err) = deliver(sinks, &Fact::Event(&e)) {
+                result = result.and(Err(err));
+            }
+        }
+        result
+    }
+}
+
+fn failed_event(t_s: f64, e: &CalibrationError) -> Event {
+    Event {
+        time_s: t_s,
+        kind: EventKind::CalibrationFailed {
+            reason: e.to_string(),
+        },
+    }
+}
+
+/// The calibration a recorded session starts with, decided the same way by the headless replay,
+/// the window's player and its overview scan: `--calibrate` windows win; then a calibration
+/// stored in the file; then the file's calibration windows (computed before the first sample);
+/// then poses captured live (applied where the live run applied them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartCalibration {
+    pub calibration: Option<Calibration>,
+    pub origin: CalibrationOrigin,
+    /// Poses to capture during the session (the file's `calibration_capture`).
+    pub capture: Option<CalibrationWindows>,
+    /// Why a stored calibration could not be used (the session is then replayed without it).
+    pub warning: Option<String>,
+}
+
+impl StartCalibration {
+    pub const NONE: StartCalibration = StartCalibration {
+        calibration: None,
+        origin: CalibrationOrigin::StoredInFile,
+        capture: None,
+        warning: None,
+    };
+
+    /// A calibration known before the session (the wearer's saved one).
+    pub fn known(calibration: Option<Calibration>, origin: CalibrationOrigin) -> Self {
+        Self {
+            calibration,
+            origin,
+            ..Self::NONE
+        }
+    }
+
+    /// One line for the summary or the player.
+    pub fn describe(&self) -> String {
+        match (&self.calibration, &self.capture, &self.warning) {
+            (Some(_), _, _) => self.origin.describe().to_string(),
+            (None, Some(w), _) => {
+                format!("captured from the calibration poses at {w} s, as when it was recorded")
+            }
+            (None, None, Some(w)) => format!("none ({w})"),
+            (None, None, None) => "none (angles empty, state uncalibrated)".into(),
+        }
+    }
+}
+
+/// Why the calibration of a file could not be decided (only `--calibrate` is fatal: the wearer
+/// asked for it).
+#[derive(Debug, thiserror::Error)]
+pub enum StartCalibrationError {
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error("calibration rejected: {0}")]
+    Calibration(#[from] CalibrationError),
+    #[error("calibration windows {windows} end after the session does ({last_s:.3} s)")]
+    WindowOutsideSession {
+        windows: CalibrationWindows,
+        last_s: f64,
+    },
+}
+
+impl StartCalibration {
+    /// Decides the start calibration of the file at `path` (see the type's docs). A stored
+    /// calibration or stored windows that cannot be used become a warning, not an error: the
+    /// session is still worth replaying.
+    pub fn for_file(
+        path: &Path,
+        meta: &SessionMeta,
+        command_line: Option<&CalibrationWindows>,
+        config: &Config,
+        skip_bad_rows: bool,
+    ) -> Result<StartCalibration, StartCalibrationError> {
+        if let Some(w) = command_line {
+            let c = calibrate_from_windows(path, w, config, skip_bad_rows)?;
+            return Ok(Self::known(Some(c), CalibrationOrigin::CommandLine));
+        }
+        let mut warning = None;
+        if let Some(text) = &meta.calibration {
+            match Calibration::from_metadata(text) {
+                Ok(c) => return Ok(Self::known(Some(c), CalibrationOrigin::StoredInFile)),
+                Err(e) => warning = Some(format!("the stored calibration is unusable: {e}")),
+            }
+        }
+        if let Some(w) = &meta.calibration_windows {
+            match calibrate_from_windows(path, w, config, skip_bad_rows) {
+                Ok(c) => return Ok(Self::known(Some(c), CalibrationOrigin::WindowsInFile)),
+                Err(StartCalibrationError::Session(e)) => return Err(e.into()),
+                Err(e) => {
+                    warning = Some(format!("the stored calibration windows are unusable: {e}"))
+                }
+            }
+        }
+        Ok(StartCalibration {
+            capture: meta.calibration_capture,
+            warning,
+            ..Self::NONE
+        })
+    }
+}
+
+/// Runs the first part of a session through the orientation filter alone and calibrates from
+/// the two windows. The filter is deterministic, so the poses match the full replay's exactly.
+pub fn calibrate_from_windows(
+    path: &Path,
+    windows: &CalibrationWindows,
+    config: &Config,
+    skip_bad_rows: bool,
+) -> Result<Calibration, StartCalibrationError> {
+    let mut reader = SessionReader::open(path)?.skip_bad_rows(skip_bad_rows);
+    let mut filter = crate::fusion::OrientationFilter::new(config.fusion, reader.meta().rate_hz);
+    let mut capture = WindowCapture::default();
+    let mut last_s = f64::NEG_INFINITY;
+    while let Some(s) = reader.next_sample()? {
+        last_s = s.t_s;
+        if s.t_s > windows.end_s() {
+            break;
+        }
+        let pose = filter.update(&s);
+        capture.add(windows, &s, &pose);
+    }
+    if last_s < windows.end_s() {
+        return Err(StartCalibrationError::WindowOutsideSession {
+            windows: *windows,
+            last_s,
+        });
+    }
+    Ok(capture.calibrate(config, None)?)
+}
+
+/// A sink that keeps the events (tests, the cross-mode comparison).
+#[derive(Debug, Default)]
+pub struct EventLog {
+    pub events: Vec<Event>,
+    pub summary: Option<Summary>,
+}
+
+impl Sink for EventLog {
+    fn fact(&mut self, fact: &Fact<'_>) -> Result<(), SinkError> {
+        match fact {
+            Fact::Event(e) => self.events.push((*e).clone()),
+            Fact::Finished { summary } => self.summary = Some((*summary).clone()),
+            _ => {}
+        }
+        Ok(())
+    }
+}

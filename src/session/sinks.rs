@@ -1,0 +1,246 @@
+//! The file sinks of a session: the angles file and the events file of the headless replay and
+//! `record`, and the CSV recorder. Each takes the driver's [`Fact`]s; none knows which mode runs.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::format::push_fixed;
+use crate::pipeline::Step;
+use crate::posture::EventKind;
+use crate::sample::ImuSample;
+
+use super::driver::{Fact, Sink, SinkError};
+use super::marks::SessionMark;
+use super::meta::SessionMeta;
+use super::recorder::{Recorder, RecordingStats};
+
+/// Header of the angles file (a stable contract: scripts read these columns).
+pub const ANGLES_HEADER: &str = "time_s,flexion_deg,lateral_deg,qw,qx,qy,qz,state";
+
+/// Creates (or truncates) an output file, buffered.
+pub fn create_output(path: &Path) -> Result<BufWriter<File>, SinkError> {
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)
+        .map(|f| BufWriter::with_capacity(1 << 18, f))
+        .map_err(|e| SinkError::at(path, e))
+}
+
+/// Writes the angles file row by row into a reused buffer.
+pub struct AnglesWriter<W: Write> {
+    out: W,
+    row: Vec<u8>,
+}
+
+impl<W: Write> AnglesWriter<W> {
+    pub fn new(mut out: W) -> io::Result<Self> {
+        writeln!(out, "{ANGLES_HEADER}")?;
+        Ok(Self {
+            out,
+            row: Vec::with_capacity(128),
+        })
+    }
+
+    pub fn write(&mut self, step: &Step) -> io::Result<()> {
+        let row = &mut self.row;
+        row.clear();
+        push_fixed(row, step.posture.t_s, 6);
+        row.push(b',');
+        if let Some(f) = step.posture.flexion_deg {
+            push_fixed(row, f, 3);
+        }
+        row.push(b',');
+        if let Some(l) = step.posture.lateral_deg {
+            push_fixed(row, l, 3);
+        }
+        let q = step.pose.world_from_sensor.quaternion();
+        for v in [q.w, q.i, q.j, q.k] {
+            row.push(b',');
+            push_fixed(row, v, 7);
+        }
+        row.push(b',');
+        row.extend_from_slice(step.posture.state.as_str().as_bytes());
+        row.push(b'\n');
+        self.out.write_all(row)
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The `--angles` file: one row per sample.
+pub struct AnglesSink {
+    path: PathBuf,
+    writer: AnglesWriter<BufWriter<File>>,
+}
+
+impl AnglesSink {
+    pub fn create(path: &Path) -> Result<Self, SinkError> {
+        let out = create_output(path)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            writer: AnglesWriter::new(out).map_err(|e| SinkError::at(path, e))?,
+        })
+    }
+
+    pub fn flush(&mut self) -> Result<(), SinkError> {
+        self.writer
+            .flush()
+            .map_err(|e| SinkError::at(&self.path, e))
+    }
+}
+
+impl Sink for AnglesSink {
+    fn fact(&mut self, fact: &Fact<'_>) -> Result<(), SinkError> {
+        let result = match fact {
+            Fact::Sample { step, .. } => self.writer.write(step),
+            Fact::Finished { .. } => self.writer.flush(),
+            _ => Ok(()),
+        };
+        result.map_err(|e| SinkError::at(&self.path, e))
+    }
+}
+
+/// The `--events` file: one JSON object per event. Live (`flush_each`), every event reaches the
+/// file at once, so a script tailing it sees alerts as they happen.
+pub struct EventsSink {
+    path: PathBuf,
+    out: BufWriter<File>,
+    flush_each: bool,
+}
+
+impl EventsSink {
+    pub fn create(path: &Path, flush_each: bool) -> Result<Self, SinkError> {
+        Ok(Self {
+            path: path.to_path_buf(),
+            out: create_output(path)?,
+            flush_each,
+        })
+    }
+
+    pub fn flush(&mut self) -> Result<(), SinkError> {
+        self.out.flush().map_err(|e| SinkError::at(&self.path, e))
+    }
+}
+
+impl Sink for EventsSink {
+    fn fact(&mut self, fact: &Fact<'_>) -> Result<(), SinkError> {
+        let result = match fact {
+            Fact::Event(e) => e.write_json_line(&mut self.out).and_then(|()| {
+                if self.flush_each {
+                    self.out.flush()
+                } else {
+                    Ok(())
+                }
+            }),
+            Fact::Finished { .. } => self.out.flush(),
+            _ => Ok(()),
+        };
+        result.map_err(|e| SinkError::at(&self.path, e))
+    }
+}
+
+/// The CSV recorder as a sink: samples as rows, sensor lost / back as mark lines, calibrations
+/// taken during the recording as metadata lines, all in the one format of
+/// [`SessionMark`](super::marks::SessionMark). With `rebase`, times are shifted so the file starts
+/// at 0 s (the window's record button starts mid-session).
+pub struct RecorderSink {
+    recorder: Recorder,
+    rebase: bool,
+    t0_s: Option<f64>,
+    last_t_s: f64,
+}
+
+impl RecorderSink {
+    /// Creates the file (never over an existing one) and writes its metadata.
+    pub fn create(path: &Path, meta: &SessionMeta, rebase: bool) -> Result<Self, SinkError> {
+        Ok(Self {
+            recorder: Recorder::create(path, meta).map_err(|e| SinkError::at(path, e))?,
+            rebase,
+            t0_s: None,
+            last_t_s: 0.0,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.recorder.path()
+    }
+
+    pub fn stats(&self) -> RecordingStats {
+        self.recorder.stats()
+    }
+
+    /// File time of a session time.
+    fn file_time(&self, t_s: f64) -> f64 {
+        match (self.rebase, self.t0_s) {
+            (false, _) => t_s,
+            (true, Some(t0)) => (t_s - t0).max(0.0),
+            (true, None) => 0.0,
+        }
+    }
+
+    fn err(&self, e: io::Error) -> SinkError {
+        SinkError::at(self.recorder.path(), e)
+    }
+
+    /// Call when no samples arrive (sensor unplugged): flushes if a second has passed.
+    pub fn tick(&mut self) -> Result<(), SinkError> {
+        self.recorder.tick().map_err(|e| self.err(e))
+    }
+
+    /// Flushes and syncs everything; the recording is complete.
+    pub fn finish(self) -> Result<(PathBuf, RecordingStats), SinkError> {
+        let path = self.recorder.path().to_path_buf();
+        let stats = self
+            .recorder
+            .finish()
+            .map_err(|e| SinkError::at(&path, e))?;
+        Ok((path, stats))
+    }
+
+    fn push(&mut self, s: &ImuSample) -> io::Result<()> {
+        if !self.rebase {
+            return self.recorder.push(s);
+        }
+        let t0 = *self.t0_s.get_or_insert(s.t_s);
+        let mut rebased = *s;
+        rebased.t_s = (s.t_s - t0).max(self.last_t_s);
+        self.last_t_s = rebased.t_s;
+        self.recorder.push(&rebased)
+    }
+
+    fn mark(&mut self, mark: SessionMark) -> io::Result<()> {
+        match mark {
+            SessionMark::Calibration(text) => self.recorder.set_meta("calibration", &text),
+            other => self.recorder.mark(&other.line()),
+        }
+    }
+}
+
+impl Sink for RecorderSink {
+    fn fact(&mut self, fact: &Fact<'_>) -> Result<(), SinkError> {
+        let result = match fact {
+            Fact::Sample { sample, .. } => self.push(sample),
+            Fact::Event(e) => match &e.kind {
+                EventKind::SensorLost { reason } => self.mark(SessionMark::SensorLost {
+                    t_s: self.file_time(e.time_s),
+                    reason: reason.clone(),
+                }),
+                EventKind::SensorBack { gap_s } => self.mark(SessionMark::SensorBack {
+                    t_s: self.file_time(e.time_s),
+                    gap_s: *gap_s,
+                }),
+                _ => Ok(()),
+            },
+            Fact::Calibrated { calibration, .. } => {
+                self.mark(SessionMark::Calibration(calibration.to_metadata()))
+            }
+            _ => Ok(()),
+        };
+        result.map_err(|e| self.err(e))
+    }
+}
