@@ -353,6 +353,10 @@ impl SessionDriver {
         origin: CalibrationOrigin,
         sinks: &mut [&mut dyn Sink],
     ) -> Result<(), SinkError> {
+        // Used as it is stored (six decimals), so a replay that reads it back from the
+        // recording computes exactly what the live run did.
+        let calibration =
+            Calibration::from_metadata(&calibration.to_metadata()).unwrap_or(calibration);
         self.pipeline.set_calibration(Some(calibration));
         self.origin = Some(origin);
         let mut result = deliver(
@@ -576,5 +580,237 @@ impl Sink for EventLog {
             _ => {}
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 100 Hz: upright for 3 s, then leaning 30° forward (about the sensor's y axis) to 6 s,
+    /// then upright again to `end_s`.
+    fn samples(end_s: f64) -> Vec<ImuSample> {
+        let lean = 30f64.to_radians();
+        (0..)
+            .map(|i| f64::from(i) * 0.01)
+            .take_while(|t| *t <= end_s)
+            .map(|t| {
+                let a = if (3.0..6.0).contains(&t) {
+                    [lean.sin(), 0.0, lean.cos()]
+                } else {
+                    [0.0, 0.0, 1.0]
+                };
+                ImuSample::new((t * 100.0).round() / 100.0, a, [0.0; 3])
+            })
+            .collect()
+    }
+
+    fn windows() -> CalibrationWindows {
+        CalibrationWindows {
+            upright_s: (0.5, 2.5),
+            forward_s: (3.0, 6.0),
+        }
+    }
+
+    /// Every fact as a short word, in order.
+    #[derive(Default)]
+    struct Trace(Vec<String>);
+
+    impl Sink for Trace {
+        fn fact(&mut self, fact: &Fact<'_>) -> Result<(), SinkError> {
+            self.0.push(match fact {
+                Fact::Sample { .. } => "sample".into(),
+                Fact::Event(e) => e.kind.name().to_string(),
+                Fact::Calibrated { origin, .. } => format!("calibrated:{origin:?}"),
+                Fact::Info(_) => "info".into(),
+                Fact::Finished { .. } => "finished".into(),
+            });
+            Ok(())
+        }
+    }
+
+    fn without_samples(trace: &Trace) -> Vec<&str> {
+        trace
+            .0
+            .iter()
+            .map(String::as_str)
+            .filter(|s| *s != "sample")
+            .collect()
+    }
+
+    #[test]
+    fn captured_poses_apply_after_the_windows_and_say_so() {
+        let mut d = SessionDriver::new(Config::default(), Some(100.0));
+        d.capture(windows(), CaptureMode::AT_END);
+        let mut trace = Trace::default();
+        let mut applied_at = None;
+        for s in samples(8.0) {
+            d.sample(&s, &mut [&mut trace])
+                .unwrap_or_else(|e| panic!("{e}"));
+            if applied_at.is_none() && d.calibration().is_some() {
+                applied_at = Some(s.t_s);
+            }
+        }
+        assert_eq!(applied_at, Some(6.01), "the first sample after the windows");
+        assert_eq!(d.calibration_origin(), Some(CalibrationOrigin::Captured));
+        assert_eq!(d.capturing(), None);
+        assert_eq!(
+            without_samples(&trace),
+            ["calibrated:Captured", "calibrated"]
+        );
+        // Stored as six decimals and used as stored.
+        let c = d
+            .calibration()
+            .copied()
+            .unwrap_or_else(|| panic!("calibrated"));
+        assert_eq!(Calibration::from_metadata(&c.to_metadata()).ok(), Some(c));
+    }
+
+    #[test]
+    fn a_failed_capture_is_an_event_and_the_session_stays_uncalibrated() {
+        let mut d = SessionDriver::new(Config::default(), Some(100.0));
+        // Both windows upright: no lean to learn forward from.
+        d.capture(
+            CalibrationWindows {
+                upright_s: (0.5, 1.5),
+                forward_s: (1.5, 2.5),
+            },
+            CaptureMode::AT_END,
+        );
+        let mut trace = Trace::default();
+        for s in samples(2.9) {
+            d.sample(&s, &mut [&mut trace])
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert!(d.calibration().is_none());
+        assert_eq!(without_samples(&trace), ["calibration_failed"]);
+    }
+
+    #[test]
+    fn stream_calibrations_apply_once_unless_the_command_line_set_one() {
+        let text = "up=0,0,1;forward=1,0,0";
+        let mut d = SessionDriver::new(Config::default(), None);
+        let mut trace = Trace::default();
+        d.mark(SessionMark::Calibration(text.into()), &mut [&mut trace])
+            .unwrap_or_else(|e| panic!("{e}"));
+        // The same again (a replay that captured it already): nothing new.
+        d.mark(SessionMark::Calibration(text.into()), &mut [&mut trace])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            without_samples(&trace),
+            ["calibrated:StoredInFile", "calibrated"]
+        );
+        d.mark(
+            SessionMark::Calibration("up=0,0,0".into()),
+            &mut [&mut trace],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            trace.0.last().map(String::as_str),
+            Some("calibration_failed")
+        );
+
+        let start = StartCalibration::known(
+            Calibration::from_metadata("up=0,0,1;forward=0,1,0").ok(),
+            CalibrationOrigin::CommandLine,
+        );
+        let mut locked = SessionDriver::new(Config::default(), None).with_start(&start);
+        let mut trace = Trace::default();
+        locked
+            .mark(SessionMark::Calibration(text.into()), &mut [&mut trace])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(trace.0.is_empty());
+        assert_eq!(
+            locked.calibration_origin(),
+            Some(CalibrationOrigin::CommandLine)
+        );
+    }
+
+    #[test]
+    fn lost_and_back_are_events_and_back_restarts_the_orientation() {
+        let mut d = SessionDriver::new(Config::default(), Some(100.0));
+        let mut trace = Trace::default();
+        let mut log = EventLog::default();
+        let all = samples(4.0);
+        let (before, after) = all.split_at(200);
+        for s in before {
+            d.sample(s, &mut [&mut trace, &mut log])
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        d.feed(
+            SourceEvent::Lost {
+                t_s: 1.99,
+                reason: "unplugged".into(),
+            },
+            &mut [&mut trace, &mut log],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        d.feed(
+            SourceEvent::Back {
+                t_s: 2.0,
+                gap_s: 0.01,
+            },
+            &mut [&mut trace, &mut log],
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        for (i, s) in after.iter().enumerate() {
+            let step = d
+                .sample(s, &mut [&mut trace, &mut log])
+                .unwrap_or_else(|e| panic!("{e}"));
+            // The orientation starts over.
+            assert_eq!(step.pose.flags.initialising, i < 100, "{i}");
+        }
+        assert_eq!(without_samples(&trace), ["sensor_lost", "sensor_back"]);
+        assert_eq!(log.events[1].time_s, 2.0);
+    }
+
+    #[test]
+    fn finishing_closes_a_running_slouch_once() {
+        let cal = Calibration::from_metadata("up=0,0,1;forward=1,0,0").ok();
+        let start = StartCalibration::known(cal, CalibrationOrigin::StoredInFile);
+        let mut d = SessionDriver::new(Config::default(), Some(100.0)).with_start(&start);
+        let lean = 35f64.to_radians();
+        let mut log = EventLog::default();
+        for i in 0..(100 * 100) {
+            // Gravity tilting back in the sensor frame: the trunk leans forward.
+            let s = ImuSample::new(
+                f64::from(i) * 0.01,
+                [-lean.sin(), 0.0, lean.cos()],
+                [0.0; 3],
+            );
+            d.sample(&s, &mut [&mut log])
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let summary = d.finish(&mut [&mut log]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(summary.rules.slouch_episodes, 1, "{:?}", log.events);
+        assert!(log.events.iter().any(|e| e.kind.name() == "slouch_end"));
+        assert_eq!(log.summary.as_ref(), Some(&summary));
+        let again = d.finish(&mut [&mut log]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(again, summary);
+        assert_eq!(
+            log.events
+                .iter()
+                .filter(|e| e.kind.name() == "slouch_end")
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_failing_sink_does_not_starve_the_others() {
+        let mut d = SessionDriver::new(Config::default(), None);
+        let mut failing =
+            FnSink(|_: &Fact<'_>| Err(SinkError::new("the disk", io::Error::other("full"))));
+        let mut log = EventLog::default();
+        let s = ImuSample::new(0.0, [0.0, 0.0, 1.0], [0.0; 3]);
+        d.sample(&s, &mut [&mut log])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let gap = ImuSample::new(5.0, [0.0, 0.0, 1.0], [0.0; 3]);
+        let err = d.sample(&gap, &mut [&mut failing, &mut log]).err();
+        assert_eq!(
+            err.map(|e| e.to_string()).as_deref(),
+            Some("the disk: full")
+        );
+        assert_eq!(log.events.len(), 1, "the gap still reached the other sink");
     }
 }

@@ -31,6 +31,11 @@ use crate::source::{LinkState, LinkStats, SampleSource, SourceEvent, SourceInfo,
 use crate::transport::DEFAULT_BAUD;
 use crate::transport::reader::{Mark, Reader, ReaderConfig};
 
+/// Seconds rounded to the microsecond, the resolution of device clocks and session files.
+fn round_us(t_s: f64) -> f64 {
+    (t_s * 1e6).round() / 1e6
+}
+
 /// Where and how to connect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SerialOptions {
@@ -292,7 +297,7 @@ impl SerialSource {
         if let Some(last) = self.last_t
             && self.lost.is_none()
         {
-            let t_s = last.max(self.host_s(Instant::now()));
+            let t_s = round_us(last.max(self.host_s(Instant::now())));
             self.lost = Some(last);
             tracing::info!("sensor lost at {t_s:.3} s: {reason}");
             out.push(SourceEvent::Lost { t_s, reason });
@@ -417,10 +422,12 @@ impl SerialSource {
                 }
                 (None, _) => host.max(floor.unwrap_or(0.0)),
             };
-            let t = floor.map_or(t, |f| t.max(f));
+            // Session time in whole microseconds: a recording's rows (written to the
+            // microsecond) then read back as exactly the times the live run used.
+            let t = round_us(floor.map_or(t, |f| t.max(f)));
             if let Some(last) = self.lost.take() {
                 self.reconnects = self.reconnects.saturating_add(1);
-                let gap_s = t - last;
+                let gap_s = round_us(t - last);
                 tracing::info!("sensor back at {t:.3} s after {gap_s:.1} s");
                 self.emit(SourceEvent::Back { t_s: t, gap_s }, out);
             }
