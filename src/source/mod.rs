@@ -12,6 +12,7 @@
 pub mod demo;
 pub mod replay;
 pub mod serial;
+pub mod timebase;
 
 use std::time::Duration;
 

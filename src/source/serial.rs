@@ -29,12 +29,9 @@ use crate::protocol::{
 use crate::sample::ImuSample;
 use crate::source::{LinkState, LinkStats, SampleSource, SourceEvent, SourceInfo, SourceKind};
 use crate::transport::DEFAULT_BAUD;
-use crate::transport::reader::{Mark, Reader, ReaderConfig};
 
-/// Seconds rounded to the microsecond, the resolution of device clocks and session files.
-fn round_us(t_s: f64) -> f64 {
-    (t_s * 1e6).round() / 1e6
-}
+use super::timebase::TimeBase;
+use crate::transport::reader::{Mark, Reader, ReaderConfig};
 
 /// Where and how to connect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,17 +118,7 @@ pub struct SerialSource {
     vibration_unsupported: bool,
     id_asked_at: Option<Instant>,
     id_retries: u32,
-    // Time base.
-    /// Host instant of session time 0 (arrival of the first sample).
-    t0: Option<Instant>,
-    /// (device µs, session s) of this connection's first sample.
-    anchor: Option<(u64, f64)>,
-    last_t: Option<f64>,
-    /// Sequence number and device time (µs) of the last sample, to recognise a device whose
-    /// clock kept running across a reconnect.
-    last_device: Option<(u32, u64)>,
-    /// Set when the link was lost after samples had flowed: (last sample time, reason).
-    lost: Option<f64>,
+    time: TimeBase,
     // Holding samples until the identity arrives.
     holding: bool,
     hold_until: Option<Instant>,
@@ -201,11 +188,7 @@ impl SerialSource {
             vibration_unsupported: false,
             id_asked_at: None,
             id_retries: 0,
-            t0: None,
-            anchor: None,
-            last_t: None,
-            last_device: None,
-            lost: None,
+            time: TimeBase::default(),
             holding: true,
             hold_until: None,
             held: Vec::new(),
@@ -232,12 +215,6 @@ impl SerialSource {
         let mut line = Vec::with_capacity(32);
         encode_command(command, &mut line);
         self.commands.send(line).is_ok()
-    }
-
-    /// Session seconds of host instant `at`.
-    fn host_s(&self, at: Instant) -> f64 {
-        self.t0
-            .map_or(0.0, |t0| at.saturating_duration_since(t0).as_secs_f64())
     }
 
     fn nominal_period_s(&self) -> f64 {
@@ -289,16 +266,11 @@ impl SerialSource {
     /// The link was lost (or the reader gave up on a port): forget the stream.
     fn on_lost(&mut self, reason: String, out: &mut Vec<SourceEvent>) {
         self.decoder.reset_stream();
-        self.anchor = None;
         self.last_frame_at = None;
         self.id_asked_at = None;
         self.id_retries = 0;
         self.release(out);
-        if let Some(last) = self.last_t
-            && self.lost.is_none()
-        {
-            let t_s = round_us(last.max(self.host_s(Instant::now())));
-            self.lost = Some(last);
+        if let Some(t_s) = self.time.lost(Instant::now()) {
             tracing::info!("sensor lost at {t_s:.3} s: {reason}");
             out.push(SourceEvent::Lost { t_s, reason });
         }
@@ -387,52 +359,24 @@ impl SerialSource {
             if self.holding && self.hold_until.is_none() {
                 self.hold_until = Some(at + HOLD_FOR_IDENTITY);
             }
-            if self.t0.is_none() {
-                let back = Duration::try_from_secs_f64(period * (count - 1 - i) as f64)
-                    .unwrap_or(Duration::ZERO);
-                self.t0 = Some(at.checked_sub(back).unwrap_or(at));
-            }
             let device_time = p.frame.device_time_us.is_some();
             if device_time != self.device_time {
                 self.device_time = device_time;
                 self.update_info(out);
             }
-            // Earliest time this sample may have: strictly after the previous one.
-            let floor = self.last_t.map(|t| t + 1e-6);
-            let host = self.host_s(at) - period * (count - 1 - i) as f64;
-            let t = match (p.frame.device_time_us, self.anchor) {
-                (Some(us), Some((anchor_us, anchor_t))) => {
-                    anchor_t + us.saturating_sub(anchor_us) as f64 * 1e-6
-                }
-                (Some(us), None) => {
-                    // First sample of this connection: session start; after a reconnect, the
-                    // device's own clock if it kept running (same device, not rebooted), else
-                    // host time.
-                    let t = match self.last_t {
-                        None => 0.0,
-                        Some(last) => {
-                            match continued_gap_s(self.last_device, p.frame.seq, us, period) {
-                                Some(gap) => last + gap,
-                                None => host.max(last + period),
-                            }
-                        }
-                    };
-                    self.anchor = Some((us, t));
-                    t
-                }
-                (None, _) => host.max(floor.unwrap_or(0.0)),
-            };
-            // Session time in whole microseconds: a recording's rows (written to the
-            // microsecond) then read back as exactly the times the live run used.
-            let t = round_us(floor.map_or(t, |f| t.max(f)));
-            if let Some(last) = self.lost.take() {
+            let stamp = self.time.stamp(
+                p.frame.device_time_us,
+                p.frame.seq,
+                at,
+                count - 1 - i,
+                period,
+            );
+            let t = stamp.t_s;
+            if let Some(gap_s) = stamp.back_after_s {
                 self.reconnects = self.reconnects.saturating_add(1);
-                let gap_s = round_us(t - last);
                 tracing::info!("sensor back at {t:.3} s after {gap_s:.1} s");
                 self.emit(SourceEvent::Back { t_s: t, gap_s }, out);
             }
-            self.last_t = Some(t);
-            self.last_device = p.frame.seq.zip(p.frame.device_time_us);
             self.emit(SourceEvent::Sample(p.frame.to_imu_sample(t)), out);
         }
     }
@@ -617,59 +561,10 @@ impl Drop for SerialSource {
     }
 }
 
-/// The gap in seconds between the last sample before a reconnect and the first after it, by the
-/// device's clock, when the device evidently kept running: its sequence number moved forward and
-/// its clock advanced about as far as that many sample periods (`period_s`) take — the rule of
-/// firmware-protocol.md, section 5, applied across the reconnect. Raw counters wrap at 2^32.
-fn continued_gap_s(
-    last: Option<(u32, u64)>,
-    seq: Option<u32>,
-    device_us: u64,
-    period_s: f64,
-) -> Option<f64> {
-    let (last_seq, last_us) = last?;
-    let k = seq?.wrapping_sub(last_seq);
-    if k == 0 || k >= 1 << 31 {
-        return None; // repeated or backwards: the device restarted
-    }
-    // Truncation is the point: compare the raw 32-bit device clocks.
-    let d_us = f64::from((device_us as u32).wrapping_sub(last_us as u32));
-    let expected_us = f64::from(k) * period_s * 1e6;
-    let slack_us = crate::protocol::TIME_JUMP_SLACK_US as f64;
-    (d_us >= 0.5 * expected_us - slack_us && d_us <= 2.0 * expected_us + slack_us)
-        .then_some(d_us * 1e-6)
-}
-
 /// Convenience for tests and tools: the sample events of `events`.
 pub fn samples(events: &[SourceEvent]) -> impl Iterator<Item = &ImuSample> {
     events.iter().filter_map(|e| match e {
         SourceEvent::Sample(s) => Some(s),
         _ => None,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_device_clock_that_kept_running_measures_the_gap() {
-        // 100 Hz; 400 samples (4 s) later by sequence, 4.0 s later by the clock: continued.
-        let last = Some((1000, 5_000_000));
-        assert_eq!(
-            continued_gap_s(last, Some(1400), 9_000_000, 0.01),
-            Some(4.0)
-        );
-        // Across the 32-bit clock wrap.
-        let last = Some((u32::MAX, u64::from(u32::MAX) - 5_000));
-        // 10 samples on, 0.1 s on by a clock that wrapped past 2^32 µs.
-        let gap = continued_gap_s(last, Some(9), 94_999, 0.01);
-        assert!(gap.is_some_and(|g| (g - 0.1).abs() < 1e-9), "{gap:?}");
-        // Rebooted (sequence back to 0), or the clock disagrees with the sequence: host time.
-        let last = Some((1000, 5_000_000));
-        assert_eq!(continued_gap_s(last, Some(0), 1_000, 0.01), None);
-        assert_eq!(continued_gap_s(last, Some(1001), 900_000_000, 0.01), None);
-        assert_eq!(continued_gap_s(None, Some(1), 0, 0.01), None);
-        assert_eq!(continued_gap_s(last, None, 0, 0.01), None);
-    }
 }

@@ -1,0 +1,180 @@
+//! Session time for a live serial sensor: the device's own microsecond clock when it sends one
+//! (exact spacing whatever USB does), host arrival time otherwise, kept strictly increasing and in
+//! whole microseconds, and continued across a reconnect (by the device's clock if it kept
+//! running, by host time after a reboot).
+//!
+//! Session time 0 is the arrival of the first sample. A chunk of lines read at once is spread
+//! back from its arrival by the nominal period.
+
+use std::time::{Duration, Instant};
+
+/// Seconds rounded to the microsecond, the resolution of device clocks and session files: a
+/// recording's rows then read back as exactly the times the live run used.
+pub fn round_us(t_s: f64) -> f64 {
+    (t_s * 1e6).round() / 1e6
+}
+
+/// The time base of one serial source.
+#[derive(Debug, Clone, Default)]
+pub struct TimeBase {
+    /// Host instant of session time 0 (arrival of the first sample).
+    t0: Option<Instant>,
+    /// (device µs, session s) of this connection's first sample.
+    anchor: Option<(u64, f64)>,
+    last_t: Option<f64>,
+    /// Sequence number and device time (µs) of the last sample, to recognise a device whose
+    /// clock kept running across a reconnect.
+    last_device: Option<(u32, u64)>,
+    /// Set when the link was lost after samples had flowed: the last sample's time.
+    lost: Option<f64>,
+}
+
+/// A sample's session time, and whether it is the first after a loss.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stamp {
+    pub t_s: f64,
+    /// The link is back: seconds since the last sample before the loss.
+    pub back_after_s: Option<f64>,
+}
+
+impl TimeBase {
+    /// Session seconds of host instant `at`.
+    pub fn host_s(&self, at: Instant) -> f64 {
+        self.t0
+            .map_or(0.0, |t0| at.saturating_duration_since(t0).as_secs_f64())
+    }
+
+    /// The time of one sample: `device_us` and `seq` from its frame (if the format has them),
+    /// read at host instant `at` with `lines_after` more lines in the same read, `period_s` the
+    /// nominal sample period.
+    pub fn stamp(
+        &mut self,
+        device_us: Option<u64>,
+        seq: Option<u32>,
+        at: Instant,
+        lines_after: usize,
+        period_s: f64,
+    ) -> Stamp {
+        let spread_s = period_s * lines_after as f64;
+        if self.t0.is_none() {
+            let back = Duration::try_from_secs_f64(spread_s).unwrap_or(Duration::ZERO);
+            self.t0 = Some(at.checked_sub(back).unwrap_or(at));
+        }
+        // Earliest time this sample may have: strictly after the previous one.
+        let floor = self.last_t.map(|t| t + 1e-6);
+        let host = self.host_s(at) - spread_s;
+        let t = match (device_us, self.anchor) {
+            (Some(us), Some((anchor_us, anchor_t))) => {
+                anchor_t + us.saturating_sub(anchor_us) as f64 * 1e-6
+            }
+            (Some(us), None) => {
+                // First sample of this connection: session start; after a reconnect, the
+                // device's own clock if it kept running (same device, not rebooted), else host
+                // time.
+                let t = match self.last_t {
+                    None => 0.0,
+                    Some(last) => match continued_gap_s(self.last_device, seq, us, period_s) {
+                        Some(gap) => last + gap,
+                        None => host.max(last + period_s),
+                    },
+                };
+                self.anchor = Some((us, t));
+                t
+            }
+            (None, _) => host.max(floor.unwrap_or(0.0)),
+        };
+        let t = round_us(floor.map_or(t, |f| t.max(f)));
+        let back_after_s = self.lost.take().map(|last| round_us(t - last));
+        self.last_t = Some(t);
+        self.last_device = seq.zip(device_us);
+        Stamp {
+            t_s: t,
+            back_after_s,
+        }
+    }
+
+    /// The link was lost at host instant `now`: the loss's session time, if samples had flowed
+    /// and it was not already lost. The next connection re-anchors the device clock.
+    pub fn lost(&mut self, now: Instant) -> Option<f64> {
+        self.anchor = None;
+        let last = self.last_t.filter(|_| self.lost.is_none())?;
+        self.lost = Some(last);
+        Some(round_us(last.max(self.host_s(now))))
+    }
+}
+
+/// The gap in seconds between the last sample before a reconnect and the first after it, by the
+/// device's clock, when the device evidently kept running: its sequence number moved forward and
+/// its clock advanced about as far as that many sample periods (`period_s`) take — the rule of
+/// firmware-protocol.md, section 5, applied across the reconnect. Raw counters wrap at 2^32.
+pub fn continued_gap_s(
+    last: Option<(u32, u64)>,
+    seq: Option<u32>,
+    device_us: u64,
+    period_s: f64,
+) -> Option<f64> {
+    let (last_seq, last_us) = last?;
+    let k = seq?.wrapping_sub(last_seq);
+    if k == 0 || k >= 1 << 31 {
+        return None; // repeated or backwards: the device restarted
+    }
+    // Truncation is the point: compare the raw 32-bit device clocks.
+    let d_us = f64::from((device_us as u32).wrapping_sub(last_us as u32));
+    let expected_us = f64::from(k) * period_s * 1e6;
+    let slack_us = crate::protocol::TIME_JUMP_SLACK_US as f64;
+    (d_us >= 0.5 * expected_us - slack_us && d_us <= 2.0 * expected_us + slack_us)
+        .then_some(d_us * 1e-6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_time_sets_the_spacing_and_a_reboot_falls_back_to_host_time() {
+        let mut tb = TimeBase::default();
+        let at = Instant::now();
+        let a = tb.stamp(Some(5_000_000), Some(10), at, 0, 0.01);
+        let b = tb.stamp(Some(5_010_000), Some(11), at, 0, 0.01);
+        assert_eq!((a.t_s, b.t_s), (0.0, 0.01));
+        assert_eq!(tb.lost(at), Some(0.01));
+        assert_eq!(tb.lost(at), None, "lost once");
+        // Rebooted: sequence and clock from 0. Time moves on from host time, never back.
+        let c = tb.stamp(Some(0), Some(0), at, 0, 0.01);
+        assert_eq!(c.t_s, 0.02);
+        assert_eq!(c.back_after_s, Some(0.01));
+    }
+
+    #[test]
+    fn untimed_lines_are_spread_back_from_their_arrival_and_stay_increasing() {
+        let mut tb = TimeBase::default();
+        let at = Instant::now();
+        let times: Vec<f64> = (0..5)
+            .map(|i| tb.stamp(None, None, at, 4 - i, 0.01).t_s)
+            .collect();
+        assert_eq!(times, [0.0, 0.01, 0.02, 0.03, 0.04]);
+        // The same arrival again: strictly after, by a microsecond.
+        assert_eq!(tb.stamp(None, None, at, 0, 0.01).t_s, 0.040001);
+    }
+
+    #[test]
+    fn a_device_clock_that_kept_running_measures_the_gap() {
+        // 100 Hz; 400 samples (4 s) later by sequence, 4.0 s later by the clock: continued.
+        let last = Some((1000, 5_000_000));
+        assert_eq!(
+            continued_gap_s(last, Some(1400), 9_000_000, 0.01),
+            Some(4.0)
+        );
+        // Across the 32-bit clock wrap.
+        let last = Some((u32::MAX, u64::from(u32::MAX) - 5_000));
+        // 10 samples on, 0.1 s on by a clock that wrapped past 2^32 µs.
+        let gap = continued_gap_s(last, Some(9), 94_999, 0.01);
+        assert!(gap.is_some_and(|g| (g - 0.1).abs() < 1e-9), "{gap:?}");
+        // Rebooted (sequence back to 0), or the clock disagrees with the sequence: host time.
+        let last = Some((1000, 5_000_000));
+        assert_eq!(continued_gap_s(last, Some(0), 1_000, 0.01), None);
+        assert_eq!(continued_gap_s(last, Some(1001), 900_000_000, 0.01), None);
+        assert_eq!(continued_gap_s(None, Some(1), 0, 0.01), None);
+        assert_eq!(continued_gap_s(last, None, 0, 0.01), None);
+    }
+}
