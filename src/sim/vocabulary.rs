@@ -154,7 +154,8 @@ impl WalkSpec {
 pub enum Segment {
     /// Calibration preface: upright and still for 10 s, lean forward to 30° over 3 s, hold
     /// 3 s, return over 3 s, settle 2 s (21 s; 2 s more if it does not start upright).
-    /// The windows are reported by [`Script::calibration_windows`].
+    /// The windows are reported by
+    /// [`Script::calibration_windows`](super::Script::calibration_windows).
     Calibrate,
     /// Sit upright (flexion typically 0–5°) with postural sway; the first
     /// `min(2 s, duration/2)` is the transition into the posture.
