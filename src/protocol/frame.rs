@@ -209,3 +209,18 @@ pub enum Frame {
     /// A host-to-device command (seen when the decoder runs on the device side, e.g. a simulator).
     Command(Command),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::sample;
+
+    #[test]
+    fn to_imu_sample_keeps_units() {
+        let f = sample(1, 2_500_000, [0.1, 0.2, 0.3], [1.0, 2.0, 3.0]);
+        assert_eq!(f.device_time_s(), Some(2.5));
+        let s = f.to_imu_sample(7.0);
+        assert_eq!(s.t_s, 7.0);
+        assert_eq!(s.accel_g.z, 0.3);
+        assert_eq!(s.gyro_dps.y, 2.0);
+    }
+}

@@ -17,20 +17,39 @@
 //! assert_eq!(samples.len(), 1);
 //! assert_eq!(samples[0].device_time_us, None); // plain line: host must timestamp it
 //! ```
+//!
+//! # Layout: one file per stage of the decoder
+//!
+//! * `framing` — bytes of any chunking into records: line assembly, the [`MAX_LINE_LEN`]
+//!   bound, resynchronising on the next terminator or `$`;
+//! * `sw1` — one checksummed `$SW1` record into a sample, identity, command, ack or nak;
+//! * `plain` — the legacy lines: six or seven plain numbers and i2cdevlib `a/g:` raw counts;
+//! * `record` — what both parsers hand on (a sample before stream state) and their shared
+//!   field checks;
+//! * `stream` — the [`Decoder`]: sequence gaps and resets, device-time unwrapping and jumps,
+//!   statistics;
+//! * `frame`, `error`, `encode`, `crc` — the output types, the errors, the host-side encoder
+//!   and the checksum.
 
 mod crc;
-mod decoder;
 mod encode;
 mod error;
 mod frame;
+mod framing;
+mod plain;
+mod record;
+mod stream;
+mod sw1;
+#[cfg(test)]
+mod test_support;
 
 pub use crc::{CRC16_INIT, CRC16_POLY, crc16, crc16_update};
-pub use decoder::{Decoder, DecoderSettings, DecoderStats};
 pub use encode::{encode_ack, encode_command, encode_identity, encode_nak, encode_sample};
 pub use error::DecodeError;
 pub use frame::{
     Command, CommandName, DeviceIdentity, Frame, LineFormat, Nak, NakReason, SampleFrame,
 };
+pub use stream::{Decoder, DecoderSettings, DecoderStats};
 
 /// Protocol version implemented here; lines are tagged `$SW1`.
 pub const PROTOCOL_VERSION: u8 = 1;

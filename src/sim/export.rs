@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::script::{ActivityKind, Script};
 use super::wearer::{Mount, SimOptions, Simulator};
 use crate::format::push_fixed;
-use crate::session::{CalibrationWindows, SessionMeta, SessionWriter};
+use crate::session::{SessionMeta, SessionWriter};
 
 /// Header of the truth file.
 pub const TRUTH_HEADER: &str =
@@ -53,13 +53,7 @@ pub fn session_meta(sim: &Simulator, seed: u64) -> SessionMeta {
     let mut meta = SessionMeta {
         device: Some(format!("simulated wearer (seed {seed})")),
         rate_hz: Some(sim.rate_hz()),
-        calibration_windows: sim
-            .script()
-            .calibration_windows()
-            .map(|w| CalibrationWindows {
-                upright_s: w.upright_s,
-                forward_s: w.forward_s,
-            }),
+        calibration_windows: sim.script().calibration_windows(),
         ..Default::default()
     };
     let m = sim.mount();

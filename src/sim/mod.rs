@@ -39,6 +39,14 @@ pub mod rng;
 pub mod script;
 pub mod wearer;
 
+// The script, one file per job: its words, compiling them into motion, the random texture on
+// top, the truth derived from it, and the random desk day. `script` re-exports the public items.
+mod compile;
+mod random_day;
+mod texture;
+mod truth;
+mod vocabulary;
+
 pub use rng::Rng;
 pub use script::{
     Activity, ActivityKind, CALIBRATION_LEAN_DEG, CALIBRATION_TOTAL_S, CalibrationWindows, Episode,

@@ -1,0 +1,540 @@
+//! The stream: sequence tracking, device-time unwrapping and statistics across records.
+//!
+//! [`Decoder`] ties the pipeline together: [`framing`](super::framing) cuts bytes into
+//! records, [`sw1`](super::sw1) and [`plain`](super::plain) parse each into a
+//! [`Record`], and the stream state here turns a sample record into a [`SampleFrame`]:
+//!
+//! * the sequence number (`$SW1` only) is checked against the previous one; a forward skip is
+//!   a gap (that many samples lost), a repeat or a backward step a device reset;
+//! * the device time is unwrapped past the 32-bit µs rollover into a monotonic `u64` µs count,
+//!   and a step that is backwards or longer than `2 × gap × period + TIME_JUMP_SLACK_US` is a
+//!   time jump (see "Device time" in `firmware-protocol.md`). The period comes from the rate
+//!   the device stated (identity line or `RATE` ack), else from the settings (default 100 Hz).
+//!
+//! Why here and not in the parsers: these rules depend on the lines before, and a reconnect
+//! ([`Decoder::reset_stream`]) must forget them while keeping the statistics. Nothing is
+//! allocated per sample line, so decoding runs at hundreds of MB/s — far above any serial link.
+
+use super::error::DecodeError;
+use super::frame::{Command, Frame, SampleFrame};
+use super::framing::Framer;
+use super::record::{Record, Stamp};
+use super::{RATE_HZ_MAX, TIME_JUMP_SLACK_US, plain, sw1};
+
+/// How the decoder interprets what the line itself does not say.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DecoderSettings {
+    /// Sample rate in Hz assumed until the device states one (identity line or `RATE` ack).
+    /// Only used to judge device-time jumps and to re-anchor time after one. Default 100 Hz.
+    pub nominal_rate_hz: f64,
+    /// Raw accelerometer counts per g on `a/g:` lines. Default 16384 (MPU6050 at ±2 g, the
+    /// i2cdevlib `MPU6050_raw` default).
+    pub raw_accel_counts_per_g: f64,
+    /// Raw gyroscope counts per deg/s on `a/g:` lines. Default 131 (MPU6050 at ±250 deg/s).
+    pub raw_gyro_counts_per_dps: f64,
+    /// Accept the legacy formats (plain six/seven numbers, `a/g:` raw lines). Default `true`;
+    /// with `false` every non-`$` line is ignored.
+    pub accept_legacy: bool,
+}
+
+impl Default for DecoderSettings {
+    fn default() -> Self {
+        Self {
+            nominal_rate_hz: 100.0,
+            raw_accel_counts_per_g: 16384.0,
+            raw_gyro_counts_per_dps: 131.0,
+            accept_legacy: true,
+        }
+    }
+}
+
+impl DecoderSettings {
+    /// Replaces unusable values (non-finite, zero or negative) with the defaults, so the decoder
+    /// never divides by zero whatever the caller passes.
+    fn sanitised(self) -> Self {
+        let d = Self::default();
+        let ok = |v: f64| v.is_finite() && v > 0.0;
+        Self {
+            nominal_rate_hz: if ok(self.nominal_rate_hz) {
+                self.nominal_rate_hz.min(f64::from(RATE_HZ_MAX) * 1000.0)
+            } else {
+                d.nominal_rate_hz
+            },
+            raw_accel_counts_per_g: if ok(self.raw_accel_counts_per_g) {
+                self.raw_accel_counts_per_g
+            } else {
+                d.raw_accel_counts_per_g
+            },
+            raw_gyro_counts_per_dps: if ok(self.raw_gyro_counts_per_dps) {
+                self.raw_gyro_counts_per_dps
+            } else {
+                d.raw_gyro_counts_per_dps
+            },
+            accept_legacy: self.accept_legacy,
+        }
+    }
+}
+
+/// Running counts since the decoder was created. All counters saturate instead of wrapping.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DecoderStats {
+    /// Bytes pushed.
+    pub bytes: u64,
+    /// Lines decoded into a frame (any kind).
+    pub frames_ok: u64,
+    /// `$SW1` lines whose CRC did not match (dropped).
+    pub checksum_failures: u64,
+    /// Lines rejected for any other reason: bad syntax, field count, number, range, token,
+    /// unsupported `$` prefix, binary garbage, a line cut short by a following `$` (dropped).
+    pub malformed_lines: u64,
+    /// Lines longer than [`MAX_LINE_LEN`](super::MAX_LINE_LEN) bytes (dropped).
+    pub overlong_lines: u64,
+    /// Harmless lines skipped: free text such as a sketch's start-up banner, and checksum-valid
+    /// `$SW1` records of a type this version does not know (forward compatibility).
+    pub ignored_lines: u64,
+    /// Times the sequence number skipped forward.
+    pub sequence_gaps: u64,
+    /// Sum of the sequence numbers skipped: samples lost between device and decoder.
+    pub samples_dropped: u64,
+    /// Times the sequence number went backwards or repeated (device reset).
+    pub sequence_resets: u64,
+    /// Device-time jumps (see "Device time" in `firmware-protocol.md`).
+    pub time_jumps: u64,
+}
+
+/// Streaming decoder of the spinewatch line protocol (and the accepted legacy formats).
+///
+/// Feed it bytes in chunks of any size with [`push`](Self::push); each complete line yields at
+/// most one [`Frame`]. Bad lines are counted in [`stats`](Self::stats) and never stop decoding.
+#[derive(Debug, Clone)]
+pub struct Decoder {
+    framer: Framer,
+    state: State,
+}
+
+/// Everything the decoder knows about the stream beyond the current line.
+#[derive(Debug, Clone)]
+struct State {
+    settings: DecoderSettings,
+    stats: DecoderStats,
+    last_error: Option<DecodeError>,
+    last_seq: Option<u32>,
+    /// Sample rate stated by the device (identity or `RATE` ack), in Hz.
+    device_rate_hz: Option<f64>,
+    clock: Clock,
+}
+
+/// Unwraps device time into a monotonic `u64` µs count.
+#[derive(Debug, Clone, Copy, Default)]
+struct Clock {
+    /// Last stamp seen and the unwrapped time given to it.
+    last: Option<(Stamp, u64)>,
+}
+
+impl Clock {
+    /// Unwrapped time for `stamp`. `gap` is how many sample periods the sequence says passed
+    /// (`None` after a sequence reset: re-anchor). Returns the time and a jump, if any.
+    fn advance(
+        &mut self,
+        stamp: Stamp,
+        gap: Option<u64>,
+        period_us: f64,
+    ) -> (u64, Option<DecodeError>) {
+        let (time, jump) = match self.last {
+            None => (
+                match stamp {
+                    Stamp::Wrapping32(raw) => u64::from(raw),
+                    Stamp::Plain(us) => us.max(0).unsigned_abs(),
+                },
+                None,
+            ),
+            Some((prev_stamp, prev_time)) => {
+                let gap_periods = gap.unwrap_or(1);
+                // period_us <= 1e6 and gap < 2^32, so this stays far inside u64.
+                let expected = (gap_periods as f64 * period_us).round() as u64;
+                match (gap, prev_stamp, stamp) {
+                    (Some(_), Stamp::Wrapping32(a), Stamp::Wrapping32(b)) => {
+                        let d = b.wrapping_sub(a);
+                        let step = if d < 1 << 31 {
+                            i64::from(d)
+                        } else {
+                            i64::from(d) - (1i64 << 32)
+                        };
+                        judge(prev_time, step, expected)
+                    }
+                    (Some(_), Stamp::Plain(a), Stamp::Plain(b)) => {
+                        judge(prev_time, b.saturating_sub(a), expected)
+                    }
+                    // Sequence reset or format change: no comparable previous stamp.
+                    _ => (prev_time.saturating_add(expected), None),
+                }
+            }
+        };
+        debug_assert!(self.last.is_none_or(|(_, t)| time >= t));
+        self.last = Some((stamp, time));
+        (time, jump)
+    }
+}
+
+/// Applies the time-jump rule to one step (see `firmware-protocol.md`, "Device time").
+fn judge(prev_time: u64, step_us: i64, expected_us: u64) -> (u64, Option<DecodeError>) {
+    let jump = DecodeError::TimeJump {
+        step_us,
+        expected_us,
+    };
+    if step_us < 0 {
+        // Backwards and not a rollover: keep time monotonic by assuming the nominal step.
+        (prev_time.saturating_add(expected_us), Some(jump))
+    } else {
+        let step = step_us.unsigned_abs();
+        let limit = expected_us
+            .saturating_mul(2)
+            .saturating_add(TIME_JUMP_SLACK_US);
+        let time = prev_time.saturating_add(step);
+        (time, (step > limit).then_some(jump))
+    }
+}
+
+fn bump(counter: &mut u64) {
+    *counter = counter.saturating_add(1);
+}
+
+impl Decoder {
+    /// A decoder with no stream history. Unusable settings values fall back to the defaults.
+    pub fn new(settings: DecoderSettings) -> Self {
+        Self {
+            framer: Framer::new(),
+            state: State {
+                settings: settings.sanitised(),
+                stats: DecoderStats::default(),
+                last_error: None,
+                last_seq: None,
+                device_rate_hz: None,
+                clock: Clock::default(),
+            },
+        }
+    }
+
+    /// Decodes `bytes`, calling `on_frame` for every complete line that decodes.
+    ///
+    /// A trailing partial line is kept until a later push completes it (or [`flush`](Self::flush)).
+    pub fn push<F: FnMut(Frame)>(&mut self, bytes: &[u8], on_frame: &mut F) {
+        self.push_events(bytes, &mut |event| {
+            if let Ok(frame) = event {
+                on_frame(frame);
+            }
+        });
+    }
+
+    /// Like [`push`](Self::push), but also hands over every error and stream anomaly, in stream
+    /// order (an anomaly comes just before the sample frame it concerns).
+    pub fn push_events<F: FnMut(Result<Frame, DecodeError>)>(
+        &mut self,
+        bytes: &[u8],
+        sink: &mut F,
+    ) {
+        let stats = &mut self.state.stats;
+        stats.bytes = stats
+            .bytes
+            .saturating_add(u64::try_from(bytes.len()).unwrap_or(u64::MAX));
+        let state = &mut self.state;
+        self.framer
+            .push(bytes, &mut |record| state.take_record(record, sink));
+    }
+
+    /// Treats buffered bytes as a complete line (end of a file or of a replay) and decodes them.
+    pub fn flush<F: FnMut(Frame)>(&mut self, on_frame: &mut F) {
+        self.flush_events(&mut |event| {
+            if let Ok(frame) = event {
+                on_frame(frame);
+            }
+        });
+    }
+
+    /// [`flush`](Self::flush) with errors, like [`push_events`](Self::push_events).
+    pub fn flush_events<F: FnMut(Result<Frame, DecodeError>)>(&mut self, sink: &mut F) {
+        let state = &mut self.state;
+        self.framer
+            .flush(&mut |record| state.take_record(record, sink));
+    }
+
+    /// Forgets the stream (partial line, last sequence number, device clock and stated rate) but
+    /// keeps the statistics — for a reconnect, after which the device restarts its counters.
+    /// Device time may restart from a lower value after this.
+    pub fn reset_stream(&mut self) {
+        self.framer.reset();
+        self.state.last_seq = None;
+        self.state.device_rate_hz = None;
+        self.state.clock = Clock::default();
+    }
+
+    /// Counts since creation.
+    pub fn stats(&self) -> DecoderStats {
+        self.state.stats
+    }
+
+    /// The most recent error or anomaly, if any.
+    pub fn last_error(&self) -> Option<DecodeError> {
+        self.state.last_error
+    }
+
+    /// Returns the most recent error or anomaly and clears it (to report each only once).
+    pub fn take_last_error(&mut self) -> Option<DecodeError> {
+        self.state.last_error.take()
+    }
+
+    /// Settings in force (after replacing unusable values).
+    pub fn settings(&self) -> DecoderSettings {
+        self.state.settings
+    }
+
+    /// Sample rate in Hz the device last stated (identity line or `RATE` ack), if any.
+    pub fn device_rate_hz(&self) -> Option<f64> {
+        self.state.device_rate_hz
+    }
+
+    /// Bytes of an incomplete line waiting for its terminator.
+    pub fn pending_len(&self) -> usize {
+        self.framer.pending_len()
+    }
+}
+
+impl State {
+    /// Nominal sample period in µs: the device's stated rate, else the settings' rate.
+    fn period_us(&self) -> f64 {
+        1e6 / self.device_rate_hz.unwrap_or(self.settings.nominal_rate_hz)
+    }
+
+    /// Counts a rejected line and reports it.
+    fn reject<F: FnMut(Result<Frame, DecodeError>)>(&mut self, error: DecodeError, sink: &mut F) {
+        let stats = &mut self.stats;
+        match error {
+            DecodeError::ChecksumMismatch { .. } => bump(&mut stats.checksum_failures),
+            DecodeError::LineTooLong { .. } => bump(&mut stats.overlong_lines),
+            _ => bump(&mut stats.malformed_lines),
+        }
+        self.report(error, sink);
+    }
+
+    /// Keeps `error` as the latest and hands it on; the caller has counted it.
+    fn report<F: FnMut(Result<Frame, DecodeError>)>(&mut self, error: DecodeError, sink: &mut F) {
+        self.last_error = Some(error);
+        sink(Err(error));
+    }
+
+    /// Takes one record from the framer: decodes it, or counts it as overlong.
+    fn take_record<F: FnMut(Result<Frame, DecodeError>)>(
+        &mut self,
+        record: Result<&[u8], DecodeError>,
+        sink: &mut F,
+    ) {
+        match record {
+            Ok(line) => self.decode_line(line, sink),
+            Err(error) => self.reject(error, sink),
+        }
+    }
+
+    /// Decodes one complete line or `$` record (terminator already removed).
+    fn decode_line<F: FnMut(Result<Frame, DecodeError>)>(&mut self, line: &[u8], sink: &mut F) {
+        let line = line.trim_ascii();
+        if line.is_empty() {
+            return;
+        }
+        let record = match line.strip_prefix(b"$") {
+            Some(body) => sw1::parse_sw1(body),
+            None if self.settings.accept_legacy => plain::parse_legacy(line, &self.settings),
+            None => Ok(Record::Ignored),
+        };
+        match record {
+            Err(error) => self.reject(error, sink),
+            Ok(Record::Ignored) => bump(&mut self.stats.ignored_lines),
+            Ok(Record::Other(frame)) => {
+                match &frame {
+                    Frame::Identity(id) => self.device_rate_hz = Some(f64::from(id.rate_hz)),
+                    Frame::Ack(Command::SetRate { rate_hz }) => {
+                        self.device_rate_hz = Some(f64::from(*rate_hz));
+                    }
+                    _ => {}
+                }
+                bump(&mut self.stats.frames_ok);
+                sink(Ok(frame));
+            }
+            Ok(Record::Sample {
+                seq,
+                stamp,
+                accel_g,
+                gyro_dps,
+                format,
+            }) => {
+                let gap = self.track_sequence(seq, sink);
+                let device_time_us = stamp.map(|stamp| {
+                    let period = self.period_us();
+                    let (time, jump) = self.clock.advance(stamp, gap, period);
+                    if let Some(jump) = jump {
+                        bump(&mut self.stats.time_jumps);
+                        self.report(jump, sink);
+                    }
+                    time
+                });
+                bump(&mut self.stats.frames_ok);
+                sink(Ok(Frame::Sample(SampleFrame {
+                    seq,
+                    device_time_us,
+                    accel_g,
+                    gyro_dps,
+                    format,
+                })));
+            }
+        }
+    }
+
+    /// Updates sequence tracking; returns the sample periods elapsed (`None` after a reset).
+    fn track_sequence<F: FnMut(Result<Frame, DecodeError>)>(
+        &mut self,
+        seq: Option<u32>,
+        sink: &mut F,
+    ) -> Option<u64> {
+        let Some(seq) = seq else {
+            return Some(1);
+        };
+        let previous = self.last_seq.replace(seq);
+        let Some(previous) = previous else {
+            return Some(1);
+        };
+        let step = seq.wrapping_sub(previous);
+        if step == 1 {
+            Some(1)
+        } else if step == 0 || step >= 1 << 31 {
+            bump(&mut self.stats.sequence_resets);
+            self.report(
+                DecodeError::SequenceReset {
+                    previous,
+                    found: seq,
+                },
+                sink,
+            );
+            None
+        } else {
+            let dropped = step - 1;
+            bump(&mut self.stats.sequence_gaps);
+            self.stats.samples_dropped = self
+                .stats
+                .samples_dropped
+                .saturating_add(u64::from(dropped));
+            self.report(
+                DecodeError::SequenceGap {
+                    expected: previous.wrapping_add(1),
+                    found: seq,
+                    dropped,
+                },
+                sink,
+            );
+            Some(u64::from(step))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{decode, line, sample, samples};
+    use super::*;
+    use crate::protocol::DeviceIdentity;
+    use crate::protocol::encode_identity;
+
+    #[test]
+    fn rollover_is_unwrapped() {
+        let mut bytes = Vec::new();
+        for (seq, t) in [
+            (1u32, 4_294_957_000u64),
+            (2, 4_294_967_000),
+            (3, 4_294_977_000),
+        ] {
+            bytes.extend(line(&sample(seq, t, [0.0; 3], [0.0; 3])));
+        }
+        let (frames, stats) = decode(&bytes);
+        let times: Vec<_> = samples(&frames).iter().map(|s| s.device_time_us).collect();
+        assert_eq!(
+            times,
+            [
+                Some(4_294_957_000),
+                Some(4_294_967_000),
+                Some(4_294_977_000)
+            ]
+        );
+        assert_eq!(stats.time_jumps, 0);
+    }
+
+    #[test]
+    fn time_jumps_and_sequence_resets() {
+        let mut bytes = Vec::new();
+        for (seq, t) in [
+            (10u32, 5_000_000u64),
+            (11, 1_000),     // backwards: jump, re-anchored to 5_010_000
+            (12, 11_000),    // normal step from the new raw value
+            (13, 5_000_000), // forward by ~5 s with gap 1: jump, kept
+            (0, 200),        // device reset: sequence reset, time re-anchored
+            (1, 10_200),
+        ] {
+            bytes.extend(line(&sample(seq, t, [0.0; 3], [0.0; 3])));
+        }
+        let (frames, stats) = decode(&bytes);
+        let times: Vec<_> = samples(&frames)
+            .iter()
+            .filter_map(|s| s.device_time_us)
+            .collect();
+        assert_eq!(
+            times,
+            [
+                5_000_000, 5_010_000, 5_020_000, 10_009_000, 10_019_000, 10_029_000
+            ]
+        );
+        assert_eq!(stats.time_jumps, 2);
+        assert_eq!(stats.sequence_resets, 1);
+        assert_eq!(stats.sequence_gaps, 0);
+    }
+
+    #[test]
+    fn long_gap_is_not_a_time_jump() {
+        let mut bytes = line(&sample(u32::MAX - 1, 0, [0.0; 3], [0.0; 3]));
+        // 1000 samples lost across the sequence wrap; time moved accordingly.
+        bytes.extend(line(&sample(999, 10_010_000, [0.0; 3], [0.0; 3])));
+        let (frames, stats) = decode(&bytes);
+        assert_eq!(samples(&frames).len(), 2);
+        assert_eq!(stats.sequence_gaps, 1);
+        assert_eq!(stats.samples_dropped, 1000);
+        assert_eq!(stats.time_jumps, 0);
+    }
+
+    #[test]
+    fn identity_rate_sets_the_period() {
+        let mut bytes = Vec::new();
+        let id = DeviceIdentity {
+            protocol_version: 1,
+            firmware: "t".into(),
+            model: "MPU6050".into(),
+            acc_range_g: 4,
+            gyro_range_dps: 500,
+            rate_hz: 10,
+            battery_pct: None,
+        };
+        encode_identity(&id, &mut bytes);
+        // 10 Hz: a 250 ms step with gap 1 is within 2 × 100 ms + 100 ms.
+        bytes.extend(line(&sample(1, 0, [0.0; 3], [0.0; 3])));
+        bytes.extend(line(&sample(2, 250_000, [0.0; 3], [0.0; 3])));
+        let (frames, stats) = decode(&bytes);
+        assert_eq!(frames.len(), 3);
+        assert_eq!(stats.time_jumps, 0);
+        assert_eq!(frames.first(), Some(&Frame::Identity(id)));
+    }
+
+    #[test]
+    fn bad_settings_fall_back_to_defaults() {
+        let d = Decoder::new(DecoderSettings {
+            nominal_rate_hz: 0.0,
+            raw_accel_counts_per_g: f64::NAN,
+            raw_gyro_counts_per_dps: -1.0,
+            accept_legacy: true,
+        });
+        assert_eq!(d.settings(), DecoderSettings::default());
+    }
+}
