@@ -5,7 +5,6 @@
 
 use spinewatch::pipeline::{Pipeline, WindowCapture};
 use spinewatch::posture::{Config, Event, EventKind, PostureState, Rules};
-use spinewatch::session::CalibrationWindows;
 use spinewatch::sim::{ActivityKind, Script, SimOptions, Simulator};
 
 struct DayResult {
@@ -23,13 +22,9 @@ fn run_day(minutes: f64, seed: u64, rate_hz: f64) -> DayResult {
         ..Default::default()
     };
     let script = Script::random_day(minutes, seed);
-    let w = script
+    let windows = script
         .calibration_windows()
         .unwrap_or_else(|| panic!("a random day starts with the calibration poses"));
-    let windows = CalibrationWindows {
-        upright_s: w.upright_s,
-        forward_s: w.forward_s,
-    };
 
     // Pass 1: the filter through the calibration windows (as the replay does).
     let mut pipeline = Pipeline::new(config.clone(), Some(rate_hz));

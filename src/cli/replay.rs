@@ -119,7 +119,6 @@ pub fn run(opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
             opts.input.display()
         ));
     }
-    let calibration_note = start.describe();
     let mut driver = SessionDriver::new(opts.config.clone(), meta.rate_hz).with_start(&start);
 
     let mut angles = opts.angles.as_deref().map(AnglesSink::create).transpose()?;
@@ -195,6 +194,15 @@ pub fn run(opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
             first_skipped.unwrap_or_default()
         ));
     }
+    // A session that starts uncalibrated may be calibrated by a line between rows.
+    let calibration_note = match (
+        &start.calibration,
+        &start.capture,
+        driver.calibration_origin(),
+    ) {
+        (None, None, Some(origin)) => origin.describe().to_string(),
+        _ => start.describe(),
+    };
     Ok(ReplayReport {
         summary: driver.summary(),
         calibration: driver.calibration().copied(),

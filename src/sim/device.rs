@@ -514,12 +514,7 @@ mod pty {
                 ..Default::default()
             },
         );
-        let calibration = sim.script().calibration_windows().map(|w| {
-            format!(
-                "{}:{},{}:{}",
-                w.upright_s.0, w.upright_s.1, w.forward_s.0, w.forward_s.1
-            )
-        });
+        let calibration = sim.script().calibration_windows().map(|w| w.to_string());
         let sent_log = match &opts.sent {
             Some(path) => {
                 let mut meta = session_meta(&sim, opts.seed);

@@ -198,13 +198,9 @@ mod tests {
     #[test]
     fn the_first_demo_minutes_show_one_alert_and_a_break() {
         let script = Script::from_segments(showcase());
-        let w = script
+        let windows = script
             .calibration_windows()
             .unwrap_or_else(|| panic!("no windows"));
-        let windows = CalibrationWindows {
-            upright_s: w.upright_s,
-            forward_s: w.forward_s,
-        };
         let options = SimOptions {
             mount: Mount::Typical,
             ..SimOptions::default()

@@ -15,7 +15,7 @@ use spinewatch::app::engine::StartSource;
 use spinewatch::app::notifier::MemoryNotifier;
 use spinewatch::app::store::Shared;
 use spinewatch::app::{Engine, EngineHandle, EngineOptions, Paths};
-use spinewatch::session::{CalibrationWindows, SessionMeta, SessionWriter};
+use spinewatch::session::{SessionMeta, SessionWriter};
 use spinewatch::sim::{Script, Segment, SimOptions, Simulator};
 use spinewatch::ui::SpinewatchApp;
 
@@ -56,12 +56,7 @@ pub fn write_session(
     let meta = SessionMeta {
         device: Some("simulated wearer".into()),
         rate_hz: Some(100.0),
-        calibration_windows: windows
-            .filter(|_| store_windows)
-            .map(|w| CalibrationWindows {
-                upright_s: w.upright_s,
-                forward_s: w.forward_s,
-            }),
+        calibration_windows: windows.filter(|_| store_windows),
         ..SessionMeta::default()
     };
     let path = dir.join(name);
