@@ -143,7 +143,11 @@ pub fn stop_flag() -> Arc<AtomicBool> {
 pub fn print_stdout(text: &str) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout
+    // A reader that went away (`| head`) is not an error of ours; what matters went to files.
+    if let Err(e) = stdout
         .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush());
+        .and_then(|()| stdout.flush())
+    {
+        tracing::debug!("stdout closed: {e}");
+    }
 }

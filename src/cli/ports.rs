@@ -33,19 +33,19 @@ pub fn main(args: PortsArgs) -> Result<(), CliError> {
         args.baud,
         std::time::Duration::from_secs_f64(args.timeout_s),
     );
-    use std::fmt::Write as _;
     let width = ports.iter().map(|p| p.path.len()).max().unwrap_or(4).max(4);
-    let mut out = String::new();
-    let _ = writeln!(out, "{:width$}  {:40}  answer", "port", "device");
+    let mut out = format!("{:width$}  {:40}  answer\n", "port", "device");
     for (port, result) in ports.iter().zip(&results) {
-        let _ = writeln!(
-            out,
-            "{:width$}  {:40}  {}",
+        out.push_str(&format!(
+            "{:width$}  {:40}  {}\n",
             port.path, port.description, result.answer
-        );
+        ));
     }
     let sensors = results.iter().filter(|r| r.answer.is_sensor()).count();
-    let _ = writeln!(out, "{sensors} sensor(s) found at {} baud", args.baud);
+    out.push_str(&format!(
+        "{sensors} sensor(s) found at {} baud\n",
+        args.baud
+    ));
     print_stdout(&out);
     Ok(())
 }

@@ -138,7 +138,6 @@ pub fn main(args: SimulateArgs) -> Result<(), CliError> {
 #[cfg(unix)]
 fn run_simulate_pty(args: SimulateArgs, mount: Mount) -> Result<(), CliError> {
     use crate::sim::device::{DeviceEvent, Faults, PtyOptions, run_pty};
-    use std::io::Write as _;
     if let Some(g) = args.garbage_every_s
         && !(g.is_finite() && g > 0.0)
     {
@@ -173,16 +172,14 @@ fn run_simulate_pty(args: SimulateArgs, mount: Mount) -> Result<(), CliError> {
     };
     let stop = stop_flag();
     let mut on_event = |e: DeviceEvent| {
-        let mut out = std::io::stdout().lock();
-        match e {
+        let text = match e {
             DeviceEvent::Ready {
                 path,
                 reconnect,
                 calibration,
             } => {
-                let _ = writeln!(
-                    out,
-                    "{} {path}{}",
+                let mut text = format!(
+                    "{} {path}{}\n",
                     if reconnect { "reconnected:" } else { "pty:" },
                     link.as_ref()
                         .map(|l| format!(" (link {})", l.display()))
@@ -190,23 +187,17 @@ fn run_simulate_pty(args: SimulateArgs, mount: Mount) -> Result<(), CliError> {
                 );
                 if !reconnect {
                     if let Some(c) = calibration {
-                        let _ = writeln!(
-                            out,
-                            "calibration poses at {c} s (record --calibrate {c} captures them)"
-                        );
+                        text.push_str(&format!(
+                            "calibration poses at {c} s (record --calibrate {c} captures them)\n"
+                        ));
                     }
-                    let _ = writeln!(out, "waiting for a host to open the port (Ctrl-C ends)");
+                    text.push_str("waiting for a host to open the port (Ctrl-C ends)\n");
                 }
+                text
             }
-            DeviceEvent::HostConnected => {
-                let _ = writeln!(out, "host connected; streaming");
-            }
-            DeviceEvent::HostGone => {
-                let _ = writeln!(out, "host closed the port");
-            }
-            DeviceEvent::Unplugged { at_s } => {
-                let _ = writeln!(out, "unplugged at {at_s:.2} s");
-            }
+            DeviceEvent::HostConnected => "host connected; streaming\n".into(),
+            DeviceEvent::HostGone => "host closed the port\n".into(),
+            DeviceEvent::Unplugged { at_s } => format!("unplugged at {at_s:.2} s\n"),
             DeviceEvent::Command(c) => {
                 if let crate::protocol::Command::Vibrate {
                     duration_ms,
@@ -215,9 +206,10 @@ fn run_simulate_pty(args: SimulateArgs, mount: Mount) -> Result<(), CliError> {
                 {
                     eprintln!("vibrate {duration_ms} ms at {strength_pct}%");
                 }
+                return;
             }
-        }
-        let _ = out.flush();
+        };
+        print_stdout(&text);
     };
     let report =
         run_pty(&opts, &stop, &mut on_event).map_err(|e| CliError::Simulator(e.to_string()))?;
