@@ -209,6 +209,9 @@ impl Engine {
     ) -> (Engine, EngineHandle) {
         let loaded = state::load_settings(&options.paths.settings_file);
         let settings = loaded.settings;
+        let mut options = options;
+        // What could not be read is never written over.
+        options.persist &= !loaded.keep_file;
         let mut working = Shared::new(settings.clone(), options.paths.sessions_dir.clone());
         for w in loaded.warnings {
             working.notice(w);

@@ -176,42 +176,53 @@ pub struct LoadedSettings {
     pub settings: Settings,
     /// For the wearer: unknown keys, or why the file was set aside.
     pub warnings: Vec<String>,
+    /// The file on disk could not be read or set aside: it must not be saved over.
+    pub keep_file: bool,
 }
 
 /// Loads settings. A missing file gives defaults quietly; a broken one is renamed to
 /// `settings.json.broken` (so nothing is lost) and defaults are used, with a warning.
 pub fn load_settings(path: &Path) -> LoadedSettings {
-    let text = match fs::read_to_string(path) {
-        Ok(t) => t,
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return LoadedSettings {
                 settings: Settings::default(),
                 warnings: Vec::new(),
+                keep_file: false,
             };
         }
         Err(e) => {
+            // Unreadable (permissions, a directory): left as it is and never written over.
             return LoadedSettings {
                 settings: Settings::default(),
                 warnings: vec![format!(
-                    "could not read {}: {e}; using default settings",
+                    "could not read {}: {e}; using default settings (changes are not saved over it)",
                     path.display()
                 )],
+                keep_file: true,
             };
         }
     };
-    match Settings::from_json_str(&text) {
+    let parsed = std::str::from_utf8(&bytes)
+        .map_err(|e| SettingsError(format!("not UTF-8 text: {e}")))
+        .and_then(Settings::from_json_str);
+    match parsed {
         Ok((settings, warnings)) => LoadedSettings {
             settings,
             warnings: warnings
                 .into_iter()
                 .map(|w| format!("{}: {w}", path.display()))
                 .collect(),
+            keep_file: false,
         },
         Err(e) => {
-            let aside = path.with_extension("json.broken");
-            let kept = match fs::rename(path, &aside) {
-                Ok(()) => format!("it was kept as {}", aside.display()),
-                Err(_) => "it was left untouched".into(),
+            let (kept, keep_file) = match set_aside(path) {
+                Ok(aside) => (format!("it was kept as {}", aside.display()), false),
+                Err(err) => (
+                    format!("it could not be set aside ({err}) and is left untouched"),
+                    true,
+                ),
             };
             LoadedSettings {
                 settings: Settings::default(),
@@ -219,9 +230,24 @@ pub fn load_settings(path: &Path) -> LoadedSettings {
                     "settings file {} could not be used ({e}); {kept} and defaults are in use",
                     path.display()
                 )],
+                keep_file,
             }
         }
     }
+}
+
+/// Renames a broken settings file to the first free `settings.json.broken`,
+/// `settings.json.broken-2`, … so no earlier broken file is ever replaced.
+fn set_aside(path: &Path) -> std::io::Result<std::path::PathBuf> {
+    let base = path.with_extension("json.broken");
+    let mut aside = base.clone();
+    let mut n = 1;
+    while aside.exists() {
+        n += 1;
+        aside = std::path::PathBuf::from(format!("{}-{n}", base.display()));
+    }
+    fs::rename(path, &aside)?;
+    Ok(aside)
 }
 
 /// Saves settings atomically (write a temporary file, then rename over the old one).
@@ -244,6 +270,33 @@ mod tests {
         assert_eq!(s.validate(), Ok(()));
         let back = Settings::from_json_str(&s.to_json()).map(|(s, _)| s);
         assert_eq!(back, Ok(s));
+    }
+
+    #[test]
+    fn every_broken_file_is_kept_and_a_non_utf8_one_too() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("settings.json");
+        fs::write(&path, [0xff, 0xfe, b'{']).unwrap_or_else(|e| panic!("{e}"));
+        let first = load_settings(&path);
+        assert!(!first.keep_file);
+        assert!(first.warnings[0].contains("UTF-8"), "{:?}", first.warnings);
+        assert!(!path.exists());
+        fs::write(&path, "{ broken again").unwrap_or_else(|e| panic!("{e}"));
+        load_settings(&path);
+        let kept = |name: &str| fs::read(dir.path().join(name)).unwrap_or_default();
+        assert_eq!(kept("settings.json.broken"), [0xff, 0xfe, b'{']);
+        assert_eq!(kept("settings.json.broken-2"), b"{ broken again");
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_set_aside_is_never_saved_over() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        // A directory where the file should be: unreadable as settings, and cannot be renamed
+        // onto an existing directory of the aside name.
+        let path = dir.path().join("settings.json");
+        fs::create_dir_all(&path).unwrap_or_else(|e| panic!("{e}"));
+        let loaded = load_settings(&path);
+        assert!(loaded.keep_file, "{:?}", loaded.warnings);
     }
 
     #[test]

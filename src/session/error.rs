@@ -39,6 +39,21 @@ pub enum SessionErrorKind {
     },
     /// A row is not valid UTF-8 text.
     NotText,
+    /// A line longer than any session row can be (`bytes` long); it was not kept.
+    LineTooLong {
+        bytes: usize,
+    },
+    /// A value beyond what a sensor can measure (the protocol's physical limits).
+    OutOfRange {
+        value: f64,
+        limit: f64,
+        unit: &'static str,
+    },
+    /// A lone row far ahead of the rows around it (a corrupt time): the next row comes back.
+    TimeOutlier {
+        previous_s: f64,
+        found_s: f64,
+    },
 }
 
 impl SessionError {
@@ -92,6 +107,22 @@ impl fmt::Display for SessionError {
                 ": time goes backwards ({found_s} s after {previous_s} s on the previous row)"
             ),
             SessionErrorKind::NotText => write!(f, ": line is not valid UTF-8 text"),
+            SessionErrorKind::LineTooLong { bytes } => write!(
+                f,
+                ": line of {bytes} bytes is far longer than a session row (at most {} bytes)",
+                super::reader::MAX_LINE_BYTES
+            ),
+            SessionErrorKind::OutOfRange { value, limit, unit } => write!(
+                f,
+                ": {value} {unit} is beyond what a sensor measures (±{limit} {unit})"
+            ),
+            SessionErrorKind::TimeOutlier {
+                previous_s,
+                found_s,
+            } => write!(
+                f,
+                ": time jumps to {found_s} s from {previous_s} s and the next row comes back: a corrupt time"
+            ),
         }
     }
 }

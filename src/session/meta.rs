@@ -123,9 +123,20 @@ impl FromStr for CalibrationWindows {
             }
             Ok((a, b))
         };
+        let upright_s = window(upright, "upright")?;
+        let forward_s = window(forward, "forward-lean")?;
+        // The wearer sits upright first, then leans: a lean window before the upright one ends
+        // (swapped windows, a typo) would calibrate "upright" from the lean.
+        if forward_s.0 < upright_s.1 {
+            return Err(format!(
+                "the forward-lean window {}:{} starts before the upright window {}:{} ends \
+                 (expected U0:U1,F0:F1 with F0 >= U1)",
+                forward_s.0, forward_s.1, upright_s.0, upright_s.1
+            ));
+        }
         Ok(Self {
-            upright_s: window(upright, "upright")?,
-            forward_s: window(forward, "forward-lean")?,
+            upright_s,
+            forward_s,
         })
     }
 }
@@ -155,7 +166,16 @@ mod tests {
 
     #[test]
     fn bad_windows_say_what_is_expected() {
-        for bad in ["", "1:2", "1:2,3", "a:2,3:4", "5:2,3:4", "-1:2,3:4"] {
+        for bad in [
+            "",
+            "1:2",
+            "1:2,3",
+            "a:2,3:4",
+            "5:2,3:4",
+            "-1:2,3:4",
+            "13:16,0:10",
+            "0:10,5:15",
+        ] {
             let err = bad.parse::<CalibrationWindows>().err();
             assert!(err.is_some(), "{bad} should not parse");
         }

@@ -17,6 +17,19 @@ pub const REQUIRED_COLUMNS: [&str; 7] = [
     "time_s", "ax_g", "ay_g", "az_g", "gx_dps", "gy_dps", "gz_dps",
 ];
 
+/// At most this much of a bad field is quoted in an error (a hostile field may be megabytes).
+const QUOTE_MAX: usize = 40;
+
+/// A bad field for an error message: a short prefix, with "…" when cut.
+fn quote_prefix(field: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&field[..field.len().min(QUOTE_MAX * 4)]);
+    let mut out: String = text.chars().take(QUOTE_MAX).collect();
+    if out.len() < field.len() {
+        out.push('…');
+    }
+    out
+}
+
 /// Reads samples from a session CSV one row at a time.
 pub struct SessionReader<R> {
     input: R,
@@ -37,10 +50,31 @@ pub struct SessionReader<R> {
     first_skipped: Option<SessionError>,
     /// Marks met between rows (lost/back, calibrations) since the last [`Self::take_marks`].
     marks: VecDeque<SessionMark>,
+    /// A row read ahead to judge a time jump, with the marks that came before it.
+    peeked: Option<(ImuSample, u64, Vec<SessionMark>)>,
+    /// An error met while reading ahead; it belongs after the row returned first.
+    peeked_err: Option<SessionError>,
+    /// Warnings not kept word for word.
+    warnings_dropped: u64,
+    /// Metadata entries not kept.
+    meta_dropped: u64,
 }
 
 /// Marks kept for a caller that never takes them (a hostile file cannot grow memory).
 const MAX_PENDING_MARKS: usize = 64;
+/// Longest line read, in bytes: a row of seven numbers needs ~100; longer is not a session row,
+/// and a file with no line breaks at all must not be read into memory whole.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+/// Metadata entries kept besides the known keys (a file of millions of `# k=v` lines stays small).
+const MAX_OTHER_META: usize = 256;
+/// Warnings kept word for word; later ones are only counted.
+const MAX_WARNINGS: usize = 8;
+/// A forward jump longer than this is checked against the next row: a lone outlier (the next row
+/// comes back to where the time was) is the bad row, not every row after it. Seconds.
+const JUMP_CHECK_S: f64 = 1.0;
+/// Physical limits of a row (the protocol's: a sensor beyond these is broken, not slouching).
+pub const ACCEL_LIMIT_G: f64 = crate::protocol::ACCEL_LIMIT_G;
+pub const GYRO_LIMIT_DPS: f64 = crate::protocol::GYRO_LIMIT_DPS;
 
 impl SessionReader<BufReader<File>> {
     /// Opens a file and reads its metadata and header.
@@ -69,6 +103,10 @@ impl<R: BufRead> SessionReader<R> {
             skipped_rows: 0,
             first_skipped: None,
             marks: VecDeque::new(),
+            peeked: None,
+            peeked_err: None,
+            warnings_dropped: 0,
+            meta_dropped: 0,
         };
         reader.read_header()?;
         Ok(reader)
@@ -91,9 +129,33 @@ impl<R: BufRead> SessionReader<R> {
         &self.header
     }
 
-    /// Problems that did not stop the read (unreadable metadata values).
-    pub fn warnings(&self) -> &[String] {
-        &self.warnings
+    /// Problems that did not stop the read (unreadable metadata values): the first few word for
+    /// word, then how many more.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = self.warnings.clone();
+        if self.warnings_dropped > 0 {
+            out.push(format!(
+                "{}: {} more metadata warnings like these",
+                self.file.display(),
+                self.warnings_dropped
+            ));
+        }
+        if self.meta_dropped > 0 {
+            out.push(format!(
+                "{}: {} more metadata lines than the {MAX_OTHER_META} kept were ignored",
+                self.file.display(),
+                self.meta_dropped
+            ));
+        }
+        out
+    }
+
+    fn warn(&mut self, text: String) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(text);
+        } else {
+            self.warnings_dropped += 1;
+        }
     }
 
     /// How many rows `skip_bad_rows` has skipped, and the first of those errors.
@@ -119,18 +181,50 @@ impl<R: BufRead> SessionReader<R> {
 
     /// Reads the next physical line into `self.line` without its line ending.
     /// Returns false at end of input.
+    ///
+    /// A line longer than [`MAX_LINE_BYTES`] is read to its end but not kept: the error
+    /// [`SessionErrorKind::LineTooLong`] says so (memory stays bounded whatever the file holds).
     fn next_line(&mut self) -> Result<bool, SessionError> {
         self.line.clear();
-        let n = self
-            .input
-            .read_until(b'\n', &mut self.line)
-            .map_err(|e| self.err(SessionErrorKind::Io(e)))?;
-        if n == 0 {
+        let mut total = 0usize;
+        let mut ended = false;
+        loop {
+            let buf = match self.input.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.err(SessionErrorKind::Io(e))),
+            };
+            if buf.is_empty() {
+                break;
+            }
+            let (take, found) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (buf.len(), false),
+            };
+            let room = (MAX_LINE_BYTES + 2).saturating_sub(self.line.len());
+            self.line.extend_from_slice(&buf[..take.min(room)]);
+            self.input.consume(take);
+            total += take;
+            if found {
+                ended = true;
+                break;
+            }
+        }
+        if total == 0 {
             return Ok(false);
         }
         self.line_no += 1;
         while matches!(self.line.last(), Some(b'\n' | b'\r')) {
             self.line.pop();
+        }
+        // A UTF-8 byte-order mark from spreadsheet exports is not part of the first line.
+        if self.line_no == 1 && self.line.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            self.line.drain(..3);
+        }
+        let content = total - usize::from(ended);
+        if content > MAX_LINE_BYTES {
+            self.line.clear();
+            return Err(self.err(SessionErrorKind::LineTooLong { bytes: content }));
         }
         Ok(true)
     }
@@ -154,12 +248,16 @@ impl<R: BufRead> SessionReader<R> {
         }
         if let Some((key, value)) = text.trim().split_once('=') {
             let key = key.trim();
-            if !key.is_empty()
-                && !key.contains(char::is_whitespace)
-                && let Some(w) = self.meta.set(key, value)
-            {
+            if key.is_empty() || key.contains(char::is_whitespace) {
+                return;
+            }
+            if let Some(w) = self.meta.set(key, value) {
                 let w = format!("{}:{}: {w}", self.file.display(), self.line_no);
-                self.warnings.push(w);
+                self.warn(w);
+            }
+            if self.meta.other.len() > MAX_OTHER_META {
+                self.meta.other.truncate(MAX_OTHER_META);
+                self.meta_dropped += 1;
             }
         }
     }
@@ -194,20 +292,40 @@ impl<R: BufRead> SessionReader<R> {
         Ok(())
     }
 
-    /// Parses the current line as a data row.
+    /// Parses the current line as a data row (its time order is judged by the caller).
     fn parse_row(&self) -> Result<ImuSample, SessionError> {
         let mut values = [0.0f64; 7];
         let mut n_fields = 0usize;
         for (pos, field) in self.line.split(|&b| b == b',').enumerate() {
             n_fields += 1;
             if let Some(Some(slot)) = self.slot_of.get(pos) {
+                let column = REQUIRED_COLUMNS[*slot];
                 match parse_f64(field.trim_ascii()) {
-                    Some(v) if v.is_finite() => values[*slot] = v,
+                    Some(v) if v.is_finite() => {
+                        let limit = match *slot {
+                            1..=3 => Some((ACCEL_LIMIT_G, "g")),
+                            4..=6 => Some((GYRO_LIMIT_DPS, "deg/s")),
+                            _ => None,
+                        };
+                        if let Some((limit, unit)) = limit
+                            && v.abs() > limit
+                        {
+                            return Err(self
+                                .err(SessionErrorKind::OutOfRange {
+                                    value: v,
+                                    limit,
+                                    unit,
+                                })
+                                .with_column(column));
+                        }
+                        values[*slot] = v;
+                    }
                     _ => {
-                        let text = String::from_utf8_lossy(field).into_owned();
                         return Err(self
-                            .err(SessionErrorKind::NotANumber { text })
-                            .with_column(REQUIRED_COLUMNS[*slot]));
+                            .err(SessionErrorKind::NotANumber {
+                                text: quote_prefix(field),
+                            })
+                            .with_column(column));
                     }
                 }
             }
@@ -218,32 +336,36 @@ impl<R: BufRead> SessionReader<R> {
                 found: n_fields,
             }));
         }
-        let t = values[0];
-        if let Some(prev) = self.last_t
-            && t < prev
-        {
-            return Err(self
-                .err(SessionErrorKind::TimeBackwards {
-                    previous_s: prev,
-                    found_s: t,
-                })
-                .with_column("time_s"));
-        }
         Ok(ImuSample::new(
-            t,
+            values[0],
             [values[1], values[2], values[3]],
             [values[4], values[5], values[6]],
         ))
     }
 
-    /// The next sample, `Ok(None)` at the end of the file.
-    ///
-    /// A bad row is an error naming file, line and column, unless `skip_bad_rows` is on, in which
-    /// case it is counted and the read goes on.
-    pub fn next_sample(&mut self) -> Result<Option<ImuSample>, SessionError> {
+    /// A row skipped (with `skip_bad_rows`) or the error that ends the read.
+    fn bad_row(&mut self, e: SessionError) -> Result<(), SessionError> {
+        if self.skip_bad_rows && !matches!(e.kind, SessionErrorKind::Io(_)) {
+            self.skipped_rows += 1;
+            if self.first_skipped.is_none() {
+                self.first_skipped = Some(e);
+            }
+            Ok(())
+        } else {
+            Err(e)
+        }
+    }
+
+    /// The next well-formed row (fields and limits checked, time order not yet) with its line.
+    fn next_row(&mut self) -> Result<Option<(ImuSample, u64)>, SessionError> {
         loop {
-            if !self.next_line()? {
-                return Ok(None);
+            match self.next_line() {
+                Ok(true) => {}
+                Ok(false) => return Ok(None),
+                Err(e) => {
+                    self.bad_row(e)?;
+                    continue;
+                }
             }
             match self.line.first() {
                 Some(b'#') => {
@@ -254,17 +376,82 @@ impl<R: BufRead> SessionReader<R> {
                 _ => {}
             }
             match self.parse_row() {
-                Ok(sample) => {
-                    self.last_t = Some(sample.t_s);
-                    return Ok(Some(sample));
+                Ok(sample) => return Ok(Some((sample, self.line_no))),
+                Err(e) => self.bad_row(e)?,
+            }
+        }
+    }
+
+    /// The next sample, `Ok(None)` at the end of the file.
+    ///
+    /// A bad row is an error naming file, line and column, unless `skip_bad_rows` is on, in which
+    /// case it is counted and the read goes on. Time must not go backwards; a lone row far ahead
+    /// of its neighbours (the next row comes back to where the time was) is the bad row, not every
+    /// row after it.
+    pub fn next_sample(&mut self) -> Result<Option<ImuSample>, SessionError> {
+        loop {
+            if let Some(e) = self.peeked_err.take() {
+                self.bad_row(e)?;
+            }
+            let (sample, line) = match self.peeked.take() {
+                Some((s, line, marks)) => {
+                    self.marks.extend(marks);
+                    (s, line)
                 }
-                Err(e) if self.skip_bad_rows && !matches!(e.kind, SessionErrorKind::Io(_)) => {
-                    self.skipped_rows += 1;
-                    if self.first_skipped.is_none() {
-                        self.first_skipped = Some(e);
-                    }
+                None => match self.next_row()? {
+                    Some(r) => r,
+                    None => return Ok(None),
+                },
+            };
+            let t = sample.t_s;
+            if let Some(prev) = self.last_t {
+                if t < prev {
+                    let e = SessionError::new(
+                        &self.file,
+                        Some(line),
+                        SessionErrorKind::TimeBackwards {
+                            previous_s: prev,
+                            found_s: t,
+                        },
+                    )
+                    .with_column("time_s");
+                    self.bad_row(e)?;
+                    continue;
                 }
-                Err(e) => return Err(e),
+                if t - prev > JUMP_CHECK_S && self.is_lone_jump(prev, t)? {
+                    let e = SessionError::new(
+                        &self.file,
+                        Some(line),
+                        SessionErrorKind::TimeOutlier {
+                            previous_s: prev,
+                            found_s: t,
+                        },
+                    )
+                    .with_column("time_s");
+                    self.bad_row(e)?;
+                    continue;
+                }
+            }
+            self.last_t = Some(t);
+            return Ok(Some(sample));
+        }
+    }
+
+    /// Reads the row after a jump from `prev_s` to `t_s` ahead: the jump is a lone outlier if that
+    /// row comes back to between the two. The row read is kept for the next call.
+    fn is_lone_jump(&mut self, prev_s: f64, t_s: f64) -> Result<bool, SessionError> {
+        let marks_before = self.marks.len();
+        match self.next_row() {
+            Ok(Some((next, line))) => {
+                let marks: Vec<SessionMark> = self.marks.drain(marks_before..).collect();
+                let lone = next.t_s >= prev_s && next.t_s < t_s;
+                self.peeked = Some((next, line, marks));
+                Ok(lone)
+            }
+            Ok(None) => Ok(false),
+            Err(e) => {
+                self.peeked_err = Some(e);
+                Ok(false)
             }
         }
     }
@@ -317,6 +504,119 @@ mod tests {
 
     fn all(text: &str) -> Result<Vec<ImuSample>, SessionError> {
         read_all(text.as_bytes(), "t.csv").map(|(_, s)| s)
+    }
+
+    const HEADER: &str = "time_s,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n";
+
+    fn rows(times: &[f64]) -> String {
+        let mut text = String::from(HEADER);
+        for t in times {
+            text.push_str(&format!("{t},0,0,1,0,0,0\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_metadata_is_not_part_of_it() {
+        let text = format!("\u{feff}# rate_hz=50\n{HEADER}0,0,0,1,0,0,0\n");
+        let r = reader(&text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.meta().rate_hz, Some(50.0));
+        let text = format!("\u{feff}{HEADER}0,0,0,1,0,0,0\n");
+        assert_eq!(all(&text).map(|s| s.len()).ok(), Some(1));
+    }
+
+    #[test]
+    fn an_impossible_value_is_a_bad_row_naming_its_column() {
+        for (row, column) in [
+            ("1,0,0,1,1e308,0,0", "gx_dps"),
+            ("1,1e200,0,1,0,0,0", "ax_g"),
+            ("1,0,0,65,0,0,0", "az_g"),
+        ] {
+            let text = format!("{HEADER}0,0,0,1,0,0,0\n{row}\n2,0,0,1,0,0,0\n");
+            let err = all(&text).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains(":3: column '"), "{err}");
+            assert!(err.contains(column) && err.contains("beyond"), "{err}");
+            let mut r = reader(&text)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .skip_bad_rows(true);
+            let mut n = 0;
+            while let Ok(Some(s)) = r.next_sample() {
+                assert!(s.gyro_dps.norm() < 1.0 && s.accel_g.norm() < 2.0);
+                n += 1;
+            }
+            assert_eq!((n, r.skipped_rows().0), (2, 1));
+        }
+    }
+
+    #[test]
+    fn a_lone_time_far_ahead_is_the_bad_row_not_the_rest() {
+        let mut times: Vec<f64> = (0..1000).map(|i| f64::from(i) * 0.01).collect();
+        times.push(1e6);
+        times.extend((1000..1500).map(|i| f64::from(i) * 0.01));
+        let text = rows(&times);
+        let err = all(&text).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            err.contains(":1002: column 'time_s'") && err.contains("corrupt"),
+            "{err}"
+        );
+        let mut r = reader(&text)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .skip_bad_rows(true);
+        let mut n = 0;
+        while let Ok(Some(_)) = r.next_sample() {
+            n += 1;
+        }
+        assert_eq!((n, r.skipped_rows().0), (1500, 1));
+    }
+
+    #[test]
+    fn a_real_gap_is_kept_and_marks_stay_in_order_around_it() {
+        let text = format!(
+            "{HEADER}0,0,0,1,0,0,0\n# sensor_lost time_s=0 reason=x\n# sensor_back time_s=50 gap_s=50\n\
+             50,0,0,1,0,0,0\n# calibration=up=0,0,1;forward=1,0,0\n50.01,0,0,1,0,0,0\n"
+        );
+        let mut r = reader(&text).unwrap_or_else(|e| panic!("{e}"));
+        let mut order = Vec::new();
+        let mut marks = Vec::new();
+        while let Ok(Some(s)) = r.next_sample() {
+            r.take_marks(&mut marks);
+            for m in marks.drain(..) {
+                order.push(match m {
+                    SessionMark::SensorLost { .. } => "lost".to_string(),
+                    SessionMark::SensorBack { .. } => "back".to_string(),
+                    SessionMark::Calibration(_) => "cal".to_string(),
+                });
+            }
+            order.push(format!("{}", s.t_s));
+        }
+        assert_eq!(order, ["0", "lost", "back", "50", "cal", "50.01"]);
+    }
+
+    #[test]
+    fn memory_stays_bounded_on_hostile_files() {
+        // A 2 MB line without a newline: an error naming the line, without the line.
+        let long = format!("{HEADER}0,0,0,1,0,0,0\n{}", "9".repeat(2 << 20));
+        let err = all(&long).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains(":3:") && err.len() < 200, "{}", err.len());
+        // A bad field is quoted by a short prefix only.
+        let text = format!("{HEADER}0,0,0,1,0,0,{}\n", "x".repeat(100_000));
+        let err = all(&text).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.len() < 200, "{}", err.len());
+        // Many metadata lines and many bad ones: a few kept, the rest counted.
+        let mut text = String::new();
+        for i in 0..20_000 {
+            text.push_str(&format!("# key{i}=value\n# rate_hz=fast{i}\n"));
+        }
+        text.push_str(HEADER);
+        let r = reader(&text).unwrap_or_else(|e| panic!("{e}"));
+        assert!(r.meta().other.len() <= 256);
+        let warnings = r.warnings();
+        assert!(warnings.len() <= 10, "{}", warnings.len());
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("more metadata warnings"))
+        );
     }
 
     #[test]

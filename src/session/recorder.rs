@@ -8,7 +8,7 @@
 //! The `spinewatch record` command and the GUI's record button share this type.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -46,39 +46,77 @@ pub struct RecordingStats {
     pub flushes: u64,
 }
 
-/// A file sink that writes only when flushed, so the file always ends with a whole row.
-struct RowSink {
-    file: File,
-    pending: Vec<u8>,
+/// Where whole rows land: a file that can be cut back to a length and synced.
+pub trait RowFile: Write {
+    /// Cuts the file back to `len` bytes and writes on from there.
+    fn truncate_to(&mut self, len: u64) -> io::Result<()>;
+    fn sync(&mut self) -> io::Result<()>;
 }
 
-impl Write for RowSink {
+impl RowFile for File {
+    fn truncate_to(&mut self, len: u64) -> io::Result<()> {
+        self.set_len(len)?;
+        self.seek(SeekFrom::Start(len)).map(|_| ())
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        self.sync_data()
+    }
+}
+
+/// A file sink that writes only when flushed, so the file always ends with a whole row.
+///
+/// A write that fails part-way (a full disk) is cut back to the last whole row, and the rows stay
+/// pending for the next flush: the file never holds a partial row, and never a row twice.
+struct RowSink<F: RowFile> {
+    file: F,
+    pending: Vec<u8>,
+    /// Bytes of whole rows known to be in the file.
+    committed: u64,
+}
+
+impl<F: RowFile> Write for RowSink<F> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.pending.extend_from_slice(buf);
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        if !self.pending.is_empty() {
-            // One write call of whole rows: a crash lands before or after it, not inside a row.
-            self.file.write_all(&self.pending)?;
-            self.pending.clear();
+        if self.pending.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        // One write call of whole rows: a crash lands before or after it, not inside a row.
+        match self.file.write_all(&self.pending) {
+            Ok(()) => {
+                self.committed += self.pending.len() as u64;
+                self.pending.clear();
+                Ok(())
+            }
+            Err(e) => {
+                // Part of it may be in the file: cut that off again. If even that fails, the
+                // reader of this file stops at the torn row and the error is reported anyway.
+                if let Err(cut) = self.file.truncate_to(self.committed) {
+                    tracing::warn!("could not cut a partial row off the recording: {cut}");
+                }
+                Err(e)
+            }
+        }
     }
 }
 
-impl Drop for RowSink {
+impl<F: RowFile> Drop for RowSink<F> {
     /// A recording dropped without `finish` (an early return on some other error) still keeps
-    /// the rows it holds: they are whole rows, so writing them is always safe.
+    /// the rows it holds: they are whole rows, and a failed write is cut back, so this is safe.
     fn drop(&mut self) {
-        let _ = self.flush();
+        if let Err(e) = self.flush() {
+            tracing::warn!("the last rows of a recording were lost: {e}");
+        }
     }
 }
 
 /// Records samples to a session CSV. See the module docs for the durability promise.
-pub struct Recorder {
-    writer: SessionWriter<RowSink>,
+pub struct Recorder<F: RowFile = File> {
+    writer: SessionWriter<RowSink<F>>,
     path: PathBuf,
     options: RecorderOptions,
     last_flush: Instant,
@@ -111,12 +149,25 @@ impl Recorder {
             .create_new(true)
             .open(path)
             .map_err(named)?;
+        Recorder::on(file, path, meta, options).map_err(named)
+    }
+}
+
+impl<F: RowFile> Recorder<F> {
+    /// A recording onto an open, empty `file` (named `path` in messages).
+    pub fn on(
+        file: F,
+        path: &Path,
+        meta: &SessionMeta,
+        options: RecorderOptions,
+    ) -> io::Result<Self> {
         let sink = RowSink {
             file,
             pending: Vec::with_capacity(64 * 1024),
+            committed: 0,
         };
-        let mut writer = SessionWriter::new(sink, meta).map_err(named)?;
-        writer.flush().map_err(named)?;
+        let mut writer = SessionWriter::new(sink, meta)?;
+        writer.flush()?;
         let now = Instant::now();
         Ok(Recorder {
             writer,
@@ -193,7 +244,7 @@ impl Recorder {
         self.last_flush = Instant::now();
         self.last_flush_t = self.last_t.or(self.last_flush_t);
         if self.last_sync.elapsed() >= self.options.sync_every {
-            self.writer.get_ref().file.sync_data()?;
+            self.writer.get_mut().file.sync()?;
             self.last_sync = Instant::now();
         }
         Ok(())
@@ -202,7 +253,7 @@ impl Recorder {
     /// Flushes and syncs everything; the recording is complete.
     pub fn finish(mut self) -> io::Result<RecordingStats> {
         self.writer.flush()?;
-        self.writer.get_ref().file.sync_data()?;
+        self.writer.get_mut().file.sync()?;
         self.stats.flushes += 1;
         Ok(self.stats())
     }
@@ -238,6 +289,85 @@ pub fn recording_meta(
 mod tests {
     use super::*;
     use crate::session::read_all;
+
+    /// A file on a disk that fills up: after `room` bytes a write stores part of its buffer,
+    /// then fails, as `write(2)` does with ENOSPC. Space can be given back.
+    #[derive(Clone, Default)]
+    struct FillingDisk {
+        data: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+        room: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl FillingDisk {
+        fn bytes(&self) -> Vec<u8> {
+            self.data.lock().map(|d| d.clone()).unwrap_or_default()
+        }
+    }
+
+    impl Write for FillingDisk {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            use std::sync::atomic::Ordering;
+            let mut data = self.data.lock().map_err(|_| io::Error::other("poisoned"))?;
+            let room = self.room.load(Ordering::Relaxed).saturating_sub(data.len());
+            if room == 0 {
+                return Err(io::Error::from_raw_os_error(28)); // ENOSPC
+            }
+            let n = buf.len().min(room);
+            data.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl RowFile for FillingDisk {
+        fn truncate_to(&mut self, len: u64) -> io::Result<()> {
+            let mut data = self.data.lock().map_err(|_| io::Error::other("poisoned"))?;
+            data.truncate(usize::try_from(len).unwrap_or(usize::MAX));
+            Ok(())
+        }
+
+        fn sync(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_full_disk_never_leaves_a_torn_or_doubled_row() {
+        use std::sync::atomic::Ordering;
+        let disk = FillingDisk::default();
+        disk.room.store(2_000, Ordering::Relaxed);
+        let meta = SessionMeta::default();
+        let options = RecorderOptions {
+            flush_every: Duration::ZERO,
+            sync_every: Duration::from_secs(3600),
+        };
+        let mut r = Recorder::on(disk.clone(), Path::new("full.csv"), &meta, options)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut failed = 0;
+        for i in 0..200 {
+            let s = ImuSample::new(f64::from(i) * 0.01, [0.0, 0.0, 1.0], [0.1, 0.2, 0.3]);
+            if r.push(&s).is_err() {
+                failed += 1;
+            }
+            // Valid CSV at every instant, whole rows only.
+            let bytes = disk.bytes();
+            assert!(bytes.ends_with(b"\n"), "torn at push {i}");
+            let (_, rows) = read_all(&bytes[..], "full").unwrap_or_else(|e| panic!("{e}"));
+            assert!(rows.windows(2).all(|w| w[1].t_s > w[0].t_s), "a row twice");
+        }
+        assert!(failed > 0, "the disk filled up");
+        // Space comes back: the rows kept in memory reach the file, each once.
+        disk.room.store(1 << 20, Ordering::Relaxed);
+        r.flush().unwrap_or_else(|e| panic!("{e}"));
+        let (_, rows) = read_all(&disk.bytes()[..], "full").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rows.len(), 200);
+        drop(r);
+        let (_, rows) = read_all(&disk.bytes()[..], "full").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rows.len(), 200, "nothing written again on drop");
+    }
 
     #[test]
     fn file_is_valid_after_every_flush_and_holds_marks() {

@@ -71,6 +71,10 @@ impl<W: Write> SessionWriter<W> {
         self.out.flush()
     }
 
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
     pub fn get_ref(&self) -> &W {
         &self.out
     }
