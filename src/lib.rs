@@ -5,6 +5,7 @@
 //! order and is the one implementation shared by the headless replay, the live link and the GUI.
 
 pub mod app;
+pub mod desktop;
 pub mod format;
 pub mod fusion;
 pub mod gui;
