@@ -106,9 +106,14 @@ fn private_bus() -> Option<PrivateBus> {
     })
 }
 
-/// Runs the ignored test `name` of this binary as a child on the bus and checks it passed.
+/// Runs the ignored test `name` of this binary as a child on a private bus and checks it passed.
 fn run_child(name: &str) {
     let Some(bus) = private_bus() else { return };
+    run_child_at(name, &bus.address);
+}
+
+/// Runs the ignored test `name` as a child with this bus address.
+fn run_child_at(name: &str, address: &str) {
     let out = Command::new(std::env::current_exe().unwrap_or_else(|e| panic!("{e}")))
         .args([
             "--ignored",
@@ -117,7 +122,7 @@ fn run_child(name: &str) {
             "--nocapture",
             "--test-threads=1",
         ])
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .env("DBUS_SESSION_BUS_ADDRESS", address)
         .env(CHILD_ENV, "1")
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -618,4 +623,34 @@ fn notifications_child() {
     assert_eq!(outcome.ok(), Some(Outcome::ShownWithoutButtons));
     let last = calls.lock().map(|c| c.last().cloned()).unwrap_or(None);
     assert_eq!(last.map(|c| c.actions), Some(Vec::new()));
+}
+
+// ---------------------------------------------------------------- no bus at all
+
+#[test]
+fn without_a_session_bus_both_fail_at_once() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let address = format!("unix:path={}", dir.path().join("no-bus").display());
+    run_child_at("no_bus_child", &address);
+}
+
+#[test]
+#[ignore = "run by without_a_session_bus_both_fail_at_once with a dead bus address"]
+fn no_bus_child() {
+    if !in_child() {
+        return;
+    }
+    let start = Instant::now();
+    let tray = TrayService::start(&TrayStatus::default(), |_| {});
+    assert!(tray.is_err(), "a tray without a bus");
+    let shown = notify_actions::show_blocking(&alert(AlertKind::Slouch));
+    assert!(
+        matches!(shown, Err(NotifyError::Server { .. })),
+        "{shown:?}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
 }

@@ -65,6 +65,22 @@ pub fn dir_from(xdg_config_home: Option<&OsStr>, home: Option<&OsStr>) -> Option
     Some(config.join("autostart"))
 }
 
+/// The path to put in the entry: this process's executable, normally. On Linux
+/// `current_exe` reads `/proc/self/exe`, which says `/usr/bin/spinewatch (deleted)` once a
+/// package upgrade has replaced the file under a running process; the entry must name the new
+/// file, so that suffix is dropped.
+pub fn program_path() -> io::Result<PathBuf> {
+    std::env::current_exe().map(|p| without_deleted_suffix(&p))
+}
+
+/// `p` without the ` (deleted)` that Linux appends to the link of a replaced executable.
+pub fn without_deleted_suffix(p: &Path) -> PathBuf {
+    match p.to_str().and_then(|s| s.strip_suffix(" (deleted)")) {
+        Some(live) => PathBuf::from(live),
+        None => p.to_path_buf(),
+    }
+}
+
 /// Characters that force an `Exec` argument into double quotes (Desktop Entry spec, "The Exec
 /// key").
 const RESERVED: &[char] = &[
@@ -177,7 +193,7 @@ impl Autostart {
         self.dir.join(DESKTOP_FILE_NAME)
     }
 
-    /// Writes the entry for the program at `exe` (normally `std::env::current_exe()`), replacing
+    /// Writes the entry for the program at `exe` (normally [`program_path`]), replacing
     /// any older one. Written to a temporary file and renamed, so a crash never leaves half an
     /// entry for the desktop to choke on at the next login.
     pub fn enable(&self, exe: &Path) -> Result<(), AutostartError> {
@@ -273,6 +289,18 @@ mod tests {
             Some(PathBuf::from("/home/u/.config/autostart"))
         );
         assert_eq!(dir_from(os(""), None), None);
+    }
+
+    #[test]
+    fn a_replaced_executable_is_named_by_its_live_path() {
+        assert_eq!(
+            without_deleted_suffix(Path::new("/usr/bin/spinewatch (deleted)")),
+            PathBuf::from("/usr/bin/spinewatch")
+        );
+        assert_eq!(
+            without_deleted_suffix(Path::new("/usr/bin/spinewatch")),
+            PathBuf::from("/usr/bin/spinewatch")
+        );
     }
 
     #[test]
