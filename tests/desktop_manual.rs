@@ -21,9 +21,21 @@ fn run_for() -> Duration {
     Duration::from_secs(s)
 }
 
+/// Shows the modules' own log lines (host appearing and going, failures).
+fn log_to_stderr() {
+    if let Err(e) = tracing_subscriber::fmt()
+        .with_env_filter("spinewatch=debug")
+        .with_writer(std::io::stderr)
+        .try_init()
+    {
+        eprintln!("no log: {e}");
+    }
+}
+
 #[test]
 #[ignore = "manual: shows a tray icon on the desktop's panel"]
 fn tray() {
+    log_to_stderr();
     let mut tray = TrayService::start(&TrayStatus::default(), |action| {
         println!("tray action: {action:?}");
     })
@@ -61,6 +73,7 @@ fn tray() {
 #[test]
 #[ignore = "manual: shows a slouch alert with buttons and prints the choice"]
 fn notification() {
+    log_to_stderr();
     match notify_rust::get_capabilities() {
         Ok(caps) => println!("server capabilities: {caps:?}"),
         Err(e) => println!("no capabilities: {e}"),
