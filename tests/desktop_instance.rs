@@ -2,6 +2,9 @@
 //! itself again as a second process that finds the name taken, asks the first to raise its
 //! window and who holds the sensor, prints what it heard and exits 0.
 
+// Abstract sockets and SO_PEERCRED are Linux features.
+#![cfg(target_os = "linux")]
+
 use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -76,4 +79,99 @@ fn second_process() {
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("nobody holds the name"));
     println!("holder: {holder}");
+}
+
+/// Tells the other-user process which name to try.
+const OTHER_USER_ENV: &str = "SPINEWATCH_TEST_OTHER_USER_NAME";
+
+/// An abstract socket has no permissions, so the uid check is what keeps other users out: a
+/// process of another user (`nobody`, started by this test when it runs as root) can neither
+/// raise this window nor pass for it.
+#[test]
+fn another_users_process_is_refused() {
+    use std::os::unix::process::CommandExt;
+    if !rustix::process::getuid().is_root() {
+        eprintln!("skipped: needs root to start a process as another user");
+        return;
+    }
+    let name = InstanceName::custom(format!("spinewatch-test-other-{}", std::process::id()));
+    let (tx, rx) = mpsc::channel();
+    let Ok(Claim::Primary(_primary)) =
+        instance::claim(&name, instance::channel_callback(tx, || {}))
+    else {
+        panic!("a fresh name is already taken");
+    };
+    // The test binary must be reachable for `nobody`: run a copy from a world-readable place.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let exe = dir.path().join("desktop_instance");
+    std::fs::copy(
+        std::env::current_exe().unwrap_or_else(|e| panic!("{e}")),
+        &exe,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    set_mode(dir.path(), 0o755);
+    set_mode(&exe, 0o755);
+    let out = Command::new(&exe)
+        .args(["--ignored", "--exact", "other_user_process", "--nocapture"])
+        .env(OTHER_USER_ENV, name.as_str())
+        .current_dir(dir.path())
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("impostor uid=0\n"), "{stdout}");
+    assert!(
+        stdout.contains("raw reply: {\"reply\":\"error\""),
+        "{stdout}"
+    );
+    assert!(
+        rx.recv_timeout(Duration::from_millis(300)).is_err(),
+        "raised by another user"
+    );
+}
+
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// The other user's side of the test above.
+#[test]
+#[ignore = "helper process, started as another user by another_users_process_is_refused"]
+fn other_user_process() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::os::linux::net::SocketAddrExt;
+    use std::os::unix::net::{SocketAddr, UnixStream};
+    let Some(name) = std::env::var_os(OTHER_USER_ENV) else {
+        return;
+    };
+    let name = InstanceName::custom(name.to_string_lossy());
+    let second = match instance::claim(&name, |_| true) {
+        Ok(Claim::Secondary(s)) => s,
+        Ok(Claim::Primary(_)) => panic!("the name was free"),
+        Err(e) => panic!("{e}"),
+    };
+    match second.raise() {
+        Err(instance::InstanceError::Impostor { uid, .. }) => println!("impostor uid={uid}"),
+        other => panic!("raise across users: {other:?}"),
+    }
+    // Ignoring that check and asking anyway: the listener refuses too.
+    let addr =
+        SocketAddr::from_abstract_name(name.as_str().as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let mut stream = UnixStream::connect_addr(&addr).unwrap_or_else(|e| panic!("{e}"));
+    stream
+        .write_all(b"{\"request\":\"raise\"}\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut line = String::new();
+    BufReader::new(&stream)
+        .read_line(&mut line)
+        .unwrap_or_else(|e| panic!("{e}"));
+    print!("raw reply: {line}");
 }

@@ -5,7 +5,10 @@
 //! of failing on a busy port.
 //!
 //! An abstract socket needs no file: it vanishes with the process, so a crash never leaves a
-//! stale lock behind. The protocol is one JSON line each way ([`Request`], [`Reply`]).
+//! stale lock behind. It has no file permissions either, so both sides check the other's uid
+//! (`SO_PEERCRED`): the listener answers only its own user, and an asker refuses a listener run
+//! by someone else (another user squatting the name). The protocol is one JSON line each way
+//! ([`Request`], [`Reply`]).
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -74,11 +77,6 @@ impl std::fmt::Display for Holder {
 
 #[derive(Debug, thiserror::Error)]
 pub enum InstanceError {
-    #[error("could not find the user id (reading /proc/self): {source}")]
-    Uid {
-        #[source]
-        source: io::Error,
-    },
     #[error("could not listen on the instance socket {name}: {source}")]
     Listen {
         name: String,
@@ -95,6 +93,9 @@ pub enum InstanceError {
     BadReply { line: String },
     #[error("the running spinewatch refused: {message}")]
     Refused { message: String },
+    /// The name is held by a process of another user: not our window.
+    #[error("the instance socket {name} is held by another user (uid {uid})")]
+    Impostor { name: String, uid: u32 },
     #[error("could not start the instance listener thread: {source}")]
     Thread {
         #[source]
@@ -110,12 +111,8 @@ pub struct InstanceName(String);
 
 impl InstanceName {
     /// `spinewatch-<uid>` for the user running this process.
-    pub fn for_current_user() -> Result<Self, InstanceError> {
-        use std::os::unix::fs::MetadataExt;
-        let uid = std::fs::metadata("/proc/self")
-            .map_err(|source| InstanceError::Uid { source })?
-            .uid();
-        Ok(Self(format!("spinewatch-{uid}")))
+    pub fn for_current_user() -> Self {
+        Self(format!("spinewatch-{}", own_uid()))
     }
 
     /// Any other name (tests use one per run so they never meet a real window).
@@ -140,6 +137,30 @@ impl InstanceName {
             "abstract sockets are Linux only",
         ))
     }
+}
+
+#[cfg(target_os = "linux")]
+fn own_uid() -> u32 {
+    rustix::process::getuid().as_raw()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn own_uid() -> u32 {
+    0
+}
+
+/// The uid of the process at the other end of `stream`.
+#[cfg(target_os = "linux")]
+fn peer_uid(stream: &UnixStream) -> io::Result<u32> {
+    Ok(rustix::net::sockopt::socket_peercred(stream)?.uid.as_raw())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn peer_uid(_stream: &UnixStream) -> io::Result<u32> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "peer credentials are Linux only",
+    ))
 }
 
 /// What [`claim`] found.
@@ -282,6 +303,16 @@ fn answer(
     let mut line = String::new();
     BufReader::new((&stream).take(MAX_LINE)).read_line(&mut line)?;
     let pid = std::process::id();
+    let peer = peer_uid(&stream)?;
+    if peer != own_uid() {
+        tracing::warn!("instance request from another user (uid {peer}) refused");
+        return write_line(
+            &stream,
+            &Reply::Error {
+                message: "this spinewatch belongs to another user".into(),
+            },
+        );
+    }
     let reply = match serde_json::from_str::<Request>(line.trim()) {
         Ok(Request::Holder) => Reply::Holder {
             pid,
@@ -349,6 +380,13 @@ impl Secondary {
         };
         let addr = self.name.addr().map_err(|_| InstanceError::Unsupported)?;
         let stream = UnixStream::connect_addr(&addr).map_err(talk)?;
+        let uid = peer_uid(&stream).map_err(talk)?;
+        if uid != own_uid() {
+            return Err(InstanceError::Impostor {
+                name: self.name.0.clone(),
+                uid,
+            });
+        }
         stream.set_read_timeout(Some(IO_TIMEOUT)).map_err(talk)?;
         stream.set_write_timeout(Some(IO_TIMEOUT)).map_err(talk)?;
         write_line(&stream, request).map_err(talk)?;
@@ -408,7 +446,7 @@ mod tests {
 
     #[test]
     fn the_user_name_includes_the_uid() {
-        let name = InstanceName::for_current_user().unwrap_or_else(|e| panic!("{e}"));
+        let name = InstanceName::for_current_user();
         assert!(name.as_str().starts_with("spinewatch-"), "{name:?}");
         assert!(name.as_str()["spinewatch-".len()..].parse::<u32>().is_ok());
     }
