@@ -185,3 +185,41 @@ proptest! {
         prop_assert_eq!(parse_exec(&line), vec![path.clone(), MINIMIZED_FLAG.to_string()]);
     }
 }
+
+/// `desktop-file-validate` (desktop-file-utils) accepts the entry for awkward paths too; skipped
+/// when it is not installed.
+#[test]
+fn desktop_file_validate_accepts_the_entry() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (i, exe) in [
+        "/usr/bin/spinewatch",
+        r#"/home/ann/my "apps" $HOME \ 100%/spinewatch"#,
+    ]
+    .iter()
+    .enumerate()
+    {
+        let auto = Autostart::new(dir.path().join(i.to_string()));
+        auto.enable(Path::new(exe))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let out = match std::process::Command::new("desktop-file-validate")
+            .arg(auto.path())
+            .output()
+        {
+            Ok(out) => out,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                eprintln!("skipped: desktop-file-validate is not installed (desktop-file-utils)");
+                return;
+            }
+            Err(e) => panic!("{e}"),
+        };
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success() && said.trim().is_empty(),
+            "{exe}: {said}"
+        );
+    }
+}
