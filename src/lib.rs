@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod desktop;
 pub mod format;
 pub mod fusion;
 pub mod number;
