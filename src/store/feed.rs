@@ -135,6 +135,8 @@ pub struct HistoryFeed<S: RecordSink> {
     heartbeat_ms: i64,
     /// The previous sample: session time and UTC ms.
     last: Option<(f64, i64)>,
+    /// The previous sample was `no_data`.
+    last_was_no_data: bool,
     interval: Option<OpenInterval>,
     next_interval_seq: u32,
     minute: Option<MinuteRecord>,
@@ -176,6 +178,7 @@ impl<S: RecordSink> HistoryFeed<S> {
             sensor_gap_s: opts.sensor_gap_s,
             heartbeat_ms: (opts.heartbeat_s.max(0.001) * 1000.0).round() as i64,
             last: None,
+            last_was_no_data: false,
             interval: None,
             next_interval_seq: 0,
             minute: None,
@@ -196,6 +199,11 @@ impl<S: RecordSink> HistoryFeed<S> {
         &self.sink
     }
 
+    /// The sink, to take collected records out of it (`std::mem::take`).
+    pub fn sink_mut(&mut self) -> &mut S {
+        &mut self.sink
+    }
+
     /// Session seconds to UTC milliseconds.
     pub fn utc_ms(&self, t_s: f64) -> i64 {
         self.base_ms + ((t_s - self.t0_s) * 1000.0).round() as i64
@@ -211,6 +219,7 @@ impl<S: RecordSink> HistoryFeed<S> {
         let flexion_deg = flexion_deg.filter(|f| f.is_finite());
         let Some((last_t_s, last_ms)) = self.last else {
             self.last = Some((t_s, t_ms));
+            self.last_was_no_data = state == PostureState::NoData;
             self.next_heartbeat_ms = t_ms + self.heartbeat_ms;
             self.minute_sample(t_ms, flexion_deg);
             return;
@@ -219,7 +228,11 @@ impl<S: RecordSink> HistoryFeed<S> {
             return;
         }
         self.last = Some((t_s, t_ms));
-        if t_s - last_t_s > self.sensor_gap_s || state == PostureState::NoData {
+        let after_no_data =
+            std::mem::replace(&mut self.last_was_no_data, state == PostureState::NoData);
+        if t_s - last_t_s > self.sensor_gap_s || state == PostureState::NoData || after_no_data {
+            // Not monitored: a gap, no data, or the first sample after no data (it follows
+            // silence, like the first sample after a gap).
             self.close_interval();
         } else if t_ms > last_ms {
             self.step(last_ms, t_ms, state, flexion_deg);
@@ -570,5 +583,270 @@ impl<S: RecordSink> Drop for HistoryFeed<S> {
             self.close_interval();
             self.close_minute();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::record::SessionSource;
+    use crate::store::synth::{Segment, play};
+
+    /// 2026-11-24 09:00:00 UTC.
+    const NINE_UTC_S: f64 = 1_795_510_800.0;
+
+    fn feed_at(started_utc_s: f64) -> HistoryFeed<Vec<(Record, bool)>> {
+        HistoryFeed::new(
+            Vec::new(),
+            SessionToken(7),
+            SessionStart {
+                source: SessionSource::Live {
+                    device: "test".into(),
+                },
+                started_utc_s,
+                t0_s: 0.0,
+            },
+            FeedOptions::default(),
+        )
+    }
+
+    /// The final version of every interval (heartbeats dropped).
+    fn intervals(records: &[(Record, bool)]) -> Vec<IntervalRecord> {
+        records
+            .iter()
+            .filter_map(|(r, _)| match r {
+                Record::Interval(iv) if !iv.open => Some(iv.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn outcomes(records: &[(Record, bool)]) -> Vec<(u32, AlertOutcome)> {
+        records
+            .iter()
+            .filter_map(|(r, _)| match r {
+                Record::AlertOutcome { seq, outcome, .. } => Some((*seq, *outcome)),
+                Record::Alert(a) if a.outcome != AlertOutcome::Open => Some((a.seq, a.outcome)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn equal_steps_merge_and_each_state_gets_its_exact_time() {
+        let mut feed = feed_at(NINE_UTC_S);
+        let script = [
+            Segment::new(100.0, PostureState::Upright, Some(5.0)),
+            Segment::new(50.0, PostureState::Slouched, Some(30.0)),
+            Segment::new(20.0, PostureState::Uncalibrated, None),
+            Segment::new(30.0, PostureState::Upright, Some(70.0)),
+        ];
+        play(&mut feed, 0.0, &script, 10.0, false);
+        feed.finish(200.0);
+        let ivs = intervals(feed.sink());
+        let summary: Vec<(PostureState, i64)> = ivs
+            .iter()
+            .map(|i| (i.state, i.end_ms - i.start_ms))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (PostureState::Upright, 100_000),
+                (PostureState::Slouched, 50_000),
+                (PostureState::Uncalibrated, 20_000),
+                (PostureState::Upright, 30_000),
+            ]
+        );
+        // Contiguous, starting at the session's UTC start.
+        assert_eq!(ivs[0].start_ms, 1_795_510_800_000);
+        assert!(ivs.windows(2).all(|w| w[0].end_ms == w[1].start_ms));
+        assert_eq!(ivs[0].bands_ms, [100_000, 0, 0]);
+        assert_eq!(ivs[1].bands_ms, [0, 50_000, 0]);
+        assert_eq!(ivs[2].bands_ms, [0, 0, 0]);
+        assert_eq!(ivs[2].flexion_mean_deg, None);
+        assert_eq!(ivs[3].bands_ms, [0, 0, 30_000]);
+        assert_eq!(ivs[1].flexion_max_deg, Some(30.0));
+        assert!(matches!(
+            feed.sink().last(),
+            Some((Record::SessionEnded { .. }, true))
+        ));
+    }
+
+    #[test]
+    fn intervals_are_cut_at_utc_quarter_hours_and_gaps_and_no_data_are_not_monitored() {
+        // Start at 09:14:00 UTC: the quarter hour at 09:15 cuts the first upright stretch.
+        let mut feed = feed_at(NINE_UTC_S + 14.0 * 60.0);
+        feed.sample(0.0, PostureState::Upright, Some(1.0));
+        for i in 1..=120 {
+            feed.sample(f64::from(i), PostureState::Upright, Some(1.0));
+        }
+        // 5 s without samples: a gap; then 10 s upright; then a no_data sample.
+        for i in 125..=135 {
+            feed.sample(f64::from(i), PostureState::Upright, Some(1.0));
+        }
+        feed.sample(136.0, PostureState::NoData, None);
+        feed.sample(137.0, PostureState::Upright, Some(1.0));
+        feed.finish(137.0);
+        let spans: Vec<(i64, i64)> = intervals(feed.sink())
+            .iter()
+            .map(|i| (i.start_ms - 1_795_510_800_000, i.end_ms - 1_795_510_800_000))
+            .collect();
+        let min = 60_000;
+        assert_eq!(
+            spans,
+            vec![
+                (14 * min, 15 * min),
+                (15 * min, 16 * min),
+                (16 * min + 5000, 16 * min + 15_000),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_growing_interval_is_resent_as_a_heartbeat_with_the_same_number() {
+        let mut feed = feed_at(NINE_UTC_S);
+        for i in 0..=30 {
+            feed.sample(f64::from(i) * 0.1, PostureState::Upright, Some(2.0));
+        }
+        let beats: Vec<(u32, i64)> = feed
+            .sink()
+            .iter()
+            .filter_map(|(r, urgent)| match r {
+                Record::Interval(iv) if iv.open && !urgent => {
+                    Some((iv.seq, iv.end_ms - iv.start_ms))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(beats, vec![(0, 1000), (0, 2000), (0, 3000)]);
+        let minutes = feed
+            .sink()
+            .iter()
+            .filter(|(r, _)| matches!(r, Record::Minute(_)))
+            .count();
+        assert_eq!(minutes, 3, "the open minute goes with each heartbeat");
+    }
+
+    fn alert(t: f64, start_s: f64, repeat: u32) -> Event {
+        Event {
+            time_s: t,
+            kind: EventKind::SlouchAlert {
+                start_s,
+                held_s: t - start_s,
+                flexion_deg: 30.0,
+                repeat,
+            },
+        }
+    }
+
+    fn slouch_end(t: f64, start_s: f64, end_s: f64) -> Event {
+        Event {
+            time_s: t,
+            kind: EventKind::SlouchEnd {
+                start_s,
+                end_s,
+                duration_s: end_s - start_s,
+                alerts: 1,
+            },
+        }
+    }
+
+    #[test]
+    fn alert_outcomes_follow_the_documented_rule() {
+        let mut feed = feed_at(NINE_UTC_S);
+        // Slouch 1: alert, repeat, sits up → first ignored, second corrected.
+        feed.event(&alert(60.0, 0.0, 0));
+        feed.event(&alert(360.0, 0.0, 1));
+        feed.event(&slouch_end(403.0, 0.0, 400.0));
+        // Slouch 2: alert, snoozed, then the slouch ends: stays snoozed.
+        feed.event(&alert(560.0, 500.0, 0));
+        feed.snoozed(565.0);
+        feed.event(&slouch_end(703.0, 500.0, 700.0));
+        // A reminder held back by a meeting.
+        feed.held_back(800.0, AlertKind::BreakReminder, HoldReason::Meeting);
+        // A reminder, then a break taken → corrected; another, then a repeat → ignored.
+        let reminder = |t| Event {
+            time_s: t,
+            kind: EventKind::BreakReminder {
+                sitting_s: 2700.0,
+                exercise: "walk".into(),
+                dose: "2 min".into(),
+            },
+        };
+        feed.event(&reminder(2700.0));
+        feed.event(&Event {
+            time_s: 2900.0,
+            kind: EventKind::BreakTaken { start_s: 2780.0 },
+        });
+        feed.event(&reminder(5700.0));
+        feed.event(&reminder(6600.0));
+        // Slouch 3: still held when the session ends (Rules::finish reports end_s = time_s).
+        feed.event(&alert(7060.0, 7000.0, 0));
+        feed.event(&slouch_end(7100.0, 7000.0, 7100.0));
+        // The last reminder is still open at finish → ignored.
+        feed.finish(7100.0);
+        assert_eq!(
+            outcomes(feed.sink()),
+            vec![
+                (0, AlertOutcome::Ignored),
+                (1, AlertOutcome::Corrected),
+                (2, AlertOutcome::Snoozed),
+                (3, AlertOutcome::HeldBack),
+                (4, AlertOutcome::Corrected),
+                (5, AlertOutcome::Ignored),
+                (7, AlertOutcome::Ignored),
+                (6, AlertOutcome::Ignored),
+            ]
+        );
+        // Alerts and episode ends are urgent.
+        assert!(
+            feed.sink()
+                .iter()
+                .filter(|(r, _)| matches!(r, Record::Alert(_) | Record::SlouchEpisode { .. }))
+                .all(|(_, urgent)| *urgent)
+        );
+    }
+
+    #[test]
+    fn lost_and_back_make_one_lost_gap_and_session_time_maps_to_utc() {
+        let mut feed = HistoryFeed::new(
+            Vec::<Record>::new(),
+            SessionToken(1),
+            SessionStart {
+                source: SessionSource::Live {
+                    device: "test".into(),
+                },
+                started_utc_s: NINE_UTC_S,
+                t0_s: 100.0,
+            },
+            FeedOptions::default(),
+        );
+        assert_eq!(feed.utc_ms(100.0), 1_795_510_800_000);
+        assert_eq!(feed.utc_ms(101.5), 1_795_510_801_500);
+        feed.event(&Event {
+            time_s: 110.0,
+            kind: EventKind::SensorLost {
+                reason: "unplugged".into(),
+            },
+        });
+        feed.event(&Event {
+            time_s: 130.0,
+            kind: EventKind::SensorBack { gap_s: 20.0 },
+        });
+        let gaps: Vec<&Record> = feed
+            .sink()
+            .iter()
+            .filter(|r| matches!(r, Record::Gap { .. }))
+            .collect();
+        assert_eq!(
+            gaps,
+            vec![&Record::Gap {
+                session: SessionToken(1),
+                kind: GapKind::Lost,
+                from_ms: 1_795_510_810_000,
+                duration_ms: 20_000,
+                reason: Some("unplugged".into()),
+            }]
+        );
     }
 }

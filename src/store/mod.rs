@@ -32,6 +32,7 @@ pub mod lock;
 pub mod query;
 pub mod record;
 pub mod schema;
+pub mod synth;
 pub mod write;
 pub mod writer;
 
