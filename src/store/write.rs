@@ -177,7 +177,7 @@ impl Applier {
                 write_interval(tx, row, iv)?;
             }
             Record::Minute(m) => {
-                reach((m.minute + 1) * 60_000 + shift);
+                reach(m.minute * 60_000 + shift);
                 tx.prepare_cached(
                     "INSERT INTO minutes (minute, session_id, flexion_min_deg, flexion_max_deg)
                      VALUES (?1, ?2, ?3, ?4)
