@@ -3,8 +3,9 @@
 //!
 //! **Clock jumps.** Within a session the feed's UTC mapping is monotonic. A session that would
 //! begin before the end of a stored session that began before it (the wall clock went back, or
-//! two recordings were cut from one) is moved forward as a whole to the first UTC quarter hour
-//! at or after that end, so no two sessions overlap and intervals keep their quarter-hour cuts.
+//! two recordings were cut from one) is moved later as a whole, by the smallest whole number of
+//! quarter hours that clears that end: no two sessions overlap, and its intervals keep their
+//! quarter-hour cuts (the price is a gap of under 15 min between the two).
 //! The shift is kept in `sessions.clock_shift_ms` and every record of the session is moved by
 //! it. A session entirely before the stored ones (an old file imported into a gap) is not moved;
 //! the importer checks it against [`super::query::sessions_overlapping`] first.
