@@ -376,22 +376,19 @@ impl Writer {
             return Err(simulated_disk_full());
         }
         let pending = std::mem::take(&mut self.pending);
-        let result = (|| {
-            let mut applier = std::mem::take(&mut self.applier);
-            let outcome = match self.connection() {
-                Ok(conn) => match applier.apply(conn, &pending) {
-                    Ok(_) => Ok(0),
-                    Err(e) if !e.is_transient() => {
-                        tracing::warn!("history batch failed ({e}); writing it record by record");
-                        applier.apply_tolerant(conn, &pending).map(|(_, n)| n)
-                    }
-                    Err(e) => Err(e),
-                },
+        let mut applier = std::mem::take(&mut self.applier);
+        let result = match self.connection() {
+            Ok(conn) => match applier.apply(conn, &pending) {
+                Ok(_) => Ok(0),
+                Err(e) if !e.is_transient() => {
+                    tracing::warn!("history batch failed ({e}); writing it record by record");
+                    applier.apply_tolerant(conn, &pending).map(|(_, n)| n)
+                }
                 Err(e) => Err(e),
-            };
-            self.applier = applier;
-            outcome
-        })();
+            },
+            Err(e) => Err(e),
+        };
+        self.applier = applier;
         self.pending = pending;
         result
     }
