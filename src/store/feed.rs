@@ -48,6 +48,9 @@ pub struct FeedOptions {
     /// How often a growing interval and minute are re-sent to the writer, session seconds. It
     /// bounds what a crash can lose, with the writer's commit period.
     pub heartbeat_s: f64,
+    /// When the writer's channel is full: `false` (live) drops the record and counts it, so the
+    /// pipeline never waits; `true` (import) waits for room, so nothing is dropped.
+    pub wait_when_full: bool,
 }
 
 impl Default for FeedOptions {
@@ -55,15 +58,30 @@ impl Default for FeedOptions {
         Self {
             sensor_gap_s: Config::default().sensor_gap_s,
             heartbeat_s: 1.0,
+            wait_when_full: false,
         }
     }
 }
 
 impl FeedOptions {
+    /// For a live session: the pipeline's gap setting, heartbeats every second.
     pub fn from_config(cfg: &Config) -> Self {
         Self {
             sensor_gap_s: cfg.sensor_gap_s,
             ..Self::default()
+        }
+    }
+
+    /// For importing a file (replayed as fast as possible): no heartbeats, only finished
+    /// records, and the feed waits for room in the writer's channel rather than drop one. A
+    /// crash mid-import loses the import's open interval, which re-importing the file
+    /// (`--replace`) restores; heartbeats at 1 s of session time would send thousands of
+    /// updates per second of wall time.
+    pub fn for_import(cfg: &Config) -> Self {
+        Self {
+            sensor_gap_s: cfg.sensor_gap_s,
+            heartbeat_s: f64::INFINITY,
+            wait_when_full: true,
         }
     }
 }
@@ -220,7 +238,7 @@ impl<S: RecordSink> HistoryFeed<S> {
         let Some((last_t_s, last_ms)) = self.last else {
             self.last = Some((t_s, t_ms));
             self.last_was_no_data = state == PostureState::NoData;
-            self.next_heartbeat_ms = t_ms + self.heartbeat_ms;
+            self.next_heartbeat_ms = t_ms.saturating_add(self.heartbeat_ms);
             self.minute_sample(t_ms, flexion_deg);
             return;
         };
@@ -298,6 +316,7 @@ impl<S: RecordSink> HistoryFeed<S> {
                     minute,
                     flexion_min_deg: f,
                     flexion_max_deg: f,
+                    open: false,
                 });
             }
         }
@@ -318,13 +337,14 @@ impl<S: RecordSink> HistoryFeed<S> {
 
     /// Re-sends what is still growing, so a crash loses at most a heartbeat plus a commit period.
     fn heartbeat(&mut self, t_ms: i64) {
-        self.next_heartbeat_ms = t_ms + self.heartbeat_ms;
+        self.next_heartbeat_ms = t_ms.saturating_add(self.heartbeat_ms);
         if let Some(iv) = &self.interval {
             self.sink
                 .send(Record::Interval(iv.record(self.session, true)), false);
         }
         if let Some(m) = self.minute {
-            self.sink.send(Record::Minute(m), false);
+            self.sink
+                .send(Record::Minute(MinuteRecord { open: true, ..m }), false);
         }
     }
 

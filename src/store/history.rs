@@ -31,6 +31,7 @@ pub struct HistoryOptions {
 
 struct WriterHandle {
     tx: SyncSender<Msg>,
+    capacity: usize,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -116,7 +117,8 @@ impl History {
             }
             Err(e) => return Err(e),
         };
-        let (tx, rx) = mpsc::sync_channel(opts.writer.channel_capacity.max(1));
+        let capacity = opts.writer.channel_capacity.max(2);
+        let (tx, rx) = mpsc::sync_channel(capacity);
         let writer = Writer::new(path.to_path_buf(), conn, opts.writer, Arc::clone(&shared));
         let thread = std::thread::Builder::new()
             .name("history-writer".into())
@@ -130,6 +132,7 @@ impl History {
             path: path.to_path_buf(),
             writer: Some(WriterHandle {
                 tx,
+                capacity,
                 thread: Some(thread),
             }),
             reader: Mutex::new(None),
@@ -158,6 +161,11 @@ impl History {
         self.shared.dropped.load(Ordering::Relaxed)
     }
 
+    /// Heartbeats skipped because the writer was behind (nothing lost: each is superseded).
+    pub fn skipped_heartbeats(&self) -> u64 {
+        self.shared.skipped_heartbeats.load(Ordering::Relaxed)
+    }
+
     pub fn is_read_only(&self) -> bool {
         self.writer.is_none()
     }
@@ -170,9 +178,12 @@ impl History {
     ) -> HistoryFeed<HistorySink> {
         let token = SessionToken(self.next_token.fetch_add(1, Ordering::Relaxed));
         let sink = match &self.writer {
-            Some(w) => {
-                HistorySink::Writer(WriterSender::new(w.tx.clone(), Arc::clone(&self.shared)))
-            }
+            Some(w) => HistorySink::Writer(WriterSender::new(
+                w.tx.clone(),
+                Arc::clone(&self.shared),
+                w.capacity,
+                opts.wait_when_full,
+            )),
             None => HistorySink::ReadOnly(Default::default()),
         };
         HistoryFeed::new(sink, token, start, opts)

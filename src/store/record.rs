@@ -139,6 +139,8 @@ pub struct MinuteRecord {
     pub minute: i64,
     pub flexion_min_deg: f64,
     pub flexion_max_deg: f64,
+    /// Still growing (a heartbeat): a later record for the same minute replaces it.
+    pub open: bool,
 }
 
 /// An alert or reminder that fired or was held back.
@@ -245,6 +247,16 @@ impl Record {
             Self::Interval(r) => r.session,
             Self::Minute(r) => r.session,
             Self::Alert(r) => r.session,
+        }
+    }
+
+    /// A heartbeat: the current state of something still growing, superseded by the next
+    /// heartbeat or by the finished record. Skipping one loses nothing.
+    pub fn is_heartbeat(&self) -> bool {
+        match self {
+            Self::Interval(r) => r.open,
+            Self::Minute(r) => r.open,
+            _ => false,
         }
     }
 

@@ -19,7 +19,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -41,7 +41,10 @@ pub struct WriterOptions {
     /// Records kept while writing fails (about a day of a live session at one state change a
     /// minute, in a few tens of MB at most).
     pub max_pending: usize,
-    /// Records in flight between the feed and the thread.
+    /// Records in flight between the feed and the thread. A live session sends about two a
+    /// second (heartbeats) and the thread drains the channel continuously, so this covers
+    /// half an hour of a stalled disk; the channel's slots are allocated up front (~130 bytes
+    /// each), so it is kept small.
     pub channel_capacity: usize,
     /// For tests: while switched on, every commit fails as on a full disk.
     pub fault: Option<FaultSwitch>,
@@ -53,7 +56,7 @@ impl Default for WriterOptions {
             commit_every_s: 5.0,
             retry_every_s: 10.0,
             max_pending: 200_000,
-            channel_capacity: 65_536,
+            channel_capacity: 4096,
             fault: None,
         }
     }
@@ -107,6 +110,10 @@ pub(crate) struct Shared {
     pub(crate) failure_notices: AtomicU64,
     /// Records lost: channel full, queue full, or rejected.
     pub(crate) dropped: AtomicU64,
+    /// Records sent and not yet taken by the thread.
+    pub(crate) in_flight: AtomicUsize,
+    /// Heartbeats not sent because the channel was half full (superseded: nothing lost).
+    pub(crate) skipped_heartbeats: AtomicU64,
 }
 
 impl Shared {
@@ -135,26 +142,56 @@ pub(crate) enum Msg {
     Stop,
 }
 
-/// The feed's side of the channel: never blocks.
+/// The feed's side of the channel. Live, it never blocks: a heartbeat is skipped while the
+/// channel is half full (the next one or the finished record supersedes it), and a record that
+/// finds the channel full is dropped and counted. For imports it waits for room instead.
 #[derive(Debug, Clone)]
 pub struct WriterSender {
     tx: SyncSender<Msg>,
     shared: Arc<Shared>,
+    capacity: usize,
+    wait_when_full: bool,
 }
 
 impl WriterSender {
-    pub(crate) fn new(tx: SyncSender<Msg>, shared: Arc<Shared>) -> Self {
-        Self { tx, shared }
+    pub(crate) fn new(
+        tx: SyncSender<Msg>,
+        shared: Arc<Shared>,
+        capacity: usize,
+        wait_when_full: bool,
+    ) -> Self {
+        Self {
+            tx,
+            shared,
+            capacity,
+            wait_when_full,
+        }
     }
 }
 
 impl RecordSink for WriterSender {
     fn send(&mut self, record: Record, urgent: bool) {
-        match self.tx.try_send(Msg::Record(record, urgent)) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+        let in_flight = &self.shared.in_flight;
+        if record.is_heartbeat() && in_flight.load(Ordering::Relaxed) >= self.capacity / 2 {
+            self.shared
+                .skipped_heartbeats
+                .fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        // Counted before sending, so the thread never takes one that is not counted yet.
+        in_flight.fetch_add(1, Ordering::Relaxed);
+        let msg = Msg::Record(record, urgent);
+        let sent = if self.wait_when_full {
+            self.tx.send(msg).is_ok()
+        } else {
+            match self.tx.try_send(msg) {
+                Ok(()) => true,
+                Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => false,
             }
+        };
+        if !sent {
+            in_flight.fetch_sub(1, Ordering::Relaxed);
+            self.shared.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -256,6 +293,7 @@ impl Writer {
     fn handle(&mut self, msg: Msg) -> bool {
         match msg {
             Msg::Record(record, urgent) => {
+                self.shared.in_flight.fetch_sub(1, Ordering::Relaxed);
                 self.enqueue(record, urgent);
                 false
             }
