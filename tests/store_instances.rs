@@ -298,3 +298,43 @@ fn a_failing_writer_keeps_its_records_says_so_once_and_catches_up() {
     assert_eq!(committed_s(&path), 1201.0);
     history.close().unwrap_or_else(|e| panic!("{e}"));
 }
+
+#[test]
+fn a_database_that_cannot_be_opened_yet_is_retried_and_then_written() {
+    // A real failure, no test switch: a directory stands where the file should be.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("history.sqlite");
+    std::fs::create_dir(&path).unwrap_or_else(|e| panic!("{e}"));
+    let history = open(
+        &path,
+        WriterOptions {
+            commit_every_s: 0.02,
+            retry_every_s: 0.05,
+            ..WriterOptions::default()
+        },
+    );
+    assert!(
+        matches!(history.status(), HistoryStatus::Failing { .. }),
+        "{:?}",
+        history.status()
+    );
+    let mut feed = history.begin_session(start(), FeedOptions::default());
+    play(
+        &mut feed,
+        0.0,
+        &[Segment::new(300.0, PostureState::Upright, Some(4.0))],
+        10.0,
+        false,
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(history.failure_notices(), 1);
+    std::fs::remove_dir(&path).unwrap_or_else(|e| panic!("{e}"));
+    wait_until("the file to be created", Duration::from_secs(10), || {
+        history.status() == HistoryStatus::Ok
+    });
+    feed.finish(300.0);
+    history.flush().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(committed_s(&path), 300.0);
+    assert_eq!(history.failure_notices(), 1);
+    history.close().unwrap_or_else(|e| panic!("{e}"));
+}

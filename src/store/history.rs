@@ -112,7 +112,18 @@ impl History {
         let conn = match schema::open_for_writing(path) {
             Ok(conn) => Some(conn),
             Err(e) if e.is_transient() => {
-                tracing::warn!("history: {e}; will retry");
+                // Monitoring goes on; the writer keeps what comes and retries the file.
+                let message = format!(
+                    "history not saved: {e}; records kept, retrying every {} s",
+                    opts.writer.retry_every_s
+                );
+                tracing::warn!("{message}");
+                shared.failure_notices.fetch_add(1, Ordering::Relaxed);
+                shared.set_status(HistoryStatus::Failing {
+                    message,
+                    pending: 0,
+                    dropped: 0,
+                });
                 None
             }
             Err(e) => return Err(e),

@@ -232,6 +232,10 @@ impl Writer {
         opts: WriterOptions,
         shared: Arc<Shared>,
     ) -> Self {
+        // Without a connection (the file could not be opened yet), start by retrying.
+        let retry_at = conn
+            .is_none()
+            .then(|| Instant::now() + Duration::from_secs_f64(opts.retry_every_s.max(0.001)));
         Self {
             path,
             conn,
@@ -240,7 +244,7 @@ impl Writer {
             replace_at: HashMap::new(),
             urgent: false,
             batch_since: None,
-            retry_at: None,
+            retry_at,
             opts,
             shared,
         }
@@ -356,7 +360,7 @@ impl Writer {
 
     /// Writes the pending batch. On a transient failure the batch is kept and a retry planned.
     fn commit(&mut self, retry_every: Duration) -> Result<(), StoreError> {
-        if self.pending.is_empty() {
+        if self.pending.is_empty() && self.conn.is_some() {
             self.retry_at = None;
             self.batch_since = None;
             self.urgent = false;
@@ -417,7 +421,8 @@ impl Writer {
         let mut applier = std::mem::take(&mut self.applier);
         let result = match self.connection() {
             Ok(conn) => match applier.apply(conn, &pending) {
-                Ok(_) => Ok(0),
+                // Records of a session whose start was lost cannot be stored: count them.
+                Ok(report) => Ok(report.orphaned),
                 Err(e) if !e.is_transient() => {
                     tracing::warn!("history batch failed ({e}); writing it record by record");
                     applier.apply_tolerant(conn, &pending).map(|(_, n)| n)
