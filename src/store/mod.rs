@@ -20,6 +20,28 @@
 //!
 //! [`History`] is the app's handle; [`Store`] is the same database used synchronously on one
 //! thread (tests, benchmarks, tools).
+//!
+//! # Feeding it from a session
+//!
+//! ```text
+//! let history = History::open(&data_dir.join("history.sqlite"), HistoryOptions::default())?;
+//! // at the session's start (t0_s: the session time at which the wall clock was read)
+//! let mut feed = history.begin_session(
+//!     SessionStart { source: SessionSource::Live { device }, started_utc_s, t0_s },
+//!     FeedOptions::from_config(pipeline.config()),   // imports: FeedOptions::for_import(..)
+//! );
+//! // per sample, after Pipeline::process
+//! feed.sample(step.posture.t_s, step.posture.state, step.posture.flexion_deg);
+//! // per event the pipeline (or the live source) produced, in order
+//! for e in &events { feed.event(e); }
+//! // when the wearer snoozes in answer to an alert; when an alert is held back
+//! feed.snoozed(now_s);
+//! feed.held_back(now_s, AlertKind::Slouch, HoldReason::Meeting);
+//! // at the end: Pipeline::finish's events first, then
+//! feed.finish(last_t_s);
+//! // the window polls
+//! history.status();   // Ok | Failing { message, pending, dropped } | ReadOnly { message, holder_pid }
+//! ```
 
 pub mod chart;
 pub mod days;
