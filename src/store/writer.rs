@@ -1,10 +1,12 @@
 //! The `history-writer` thread: owns the write connection, commits in batches.
 //!
 //! The pipeline thread never waits for it: records go through a bounded channel with
-//! `try_send` (a full channel counts the record as dropped instead of blocking). The thread
-//! moves them into its pending batch at once and commits `commit_every_s` after the first
-//! record of a batch, or at once when a record is urgent (an alert, an episode end, the end of a
-//! session), on `flush`, and before it stops. WAL plus committed batches mean a crash or a kill
+//! `try_send`; while the channel is half full heartbeats are skipped (each is superseded by the
+//! next or by the finished record, so nothing is lost), and a record that finds it full is
+//! dropped and counted instead of blocking (an import, [`super::FeedOptions::for_import`],
+//! waits instead). The thread moves records into its pending batch at once and commits
+//! `commit_every_s` after the first record of a batch, or at once when a record is urgent (an
+//! alert, an episode end, the end of a session), on `flush`, and before it stops. WAL plus committed batches mean a crash or a kill
 //! loses at most the batch not yet committed (≤ 5 s, plus a feed heartbeat of 1 s) and never
 //! damages the database.
 //!
