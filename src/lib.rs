@@ -20,6 +20,7 @@ pub mod sample;
 pub mod session;
 pub mod sim;
 pub mod source;
+pub mod store;
 pub mod transport;
 pub mod ui;
 
