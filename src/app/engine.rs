@@ -41,6 +41,9 @@ use super::store::{Banner, Shared, Toast, WizardView};
 use super::today::TodayCounter;
 use super::view::LiveView;
 use super::wizard::{Outcome, Wizard};
+use crate::store::{
+    History, HistoryOptions, HistoryRecorder, HistoryStatus, HoldReason, SessionSource, StartTime,
+};
 
 pub use super::publish::Waker;
 
@@ -94,6 +97,7 @@ pub struct EngineHandle {
     shared: Arc<Mutex<Shared>>,
     waker: Arc<Mutex<Option<Waker>>>,
     visible: Arc<AtomicBool>,
+    history: Option<Arc<History>>,
 }
 
 impl EngineHandle {
@@ -114,6 +118,12 @@ impl EngineHandle {
 
     pub fn set_waker(&self, waker: Waker) {
         *lock(&self.waker) = Some(waker);
+    }
+
+    /// The posture history, for the History view's queries (any thread may query it; only the
+    /// engine writes). `None` when it could not be opened (the notices say why).
+    pub fn history(&self) -> Option<&Arc<History>> {
+        self.history.as_ref()
     }
 }
 
@@ -197,6 +207,12 @@ pub struct Engine {
     /// Monotonic time the measured rate was last computed.
     rate_since: Duration,
     banner_seq: u64,
+    history: Option<Arc<History>>,
+    /// The live session's history sink (a live sensor only: the demo and replays are not the
+    /// wearer's history).
+    history_rec: Option<HistoryRecorder>,
+    /// The history's status last told to the wearer.
+    history_said: Option<String>,
 }
 
 impl Engine {
@@ -227,6 +243,18 @@ impl Engine {
             shared: Arc::clone(&shared),
             waker: Arc::clone(&waker),
             visible: Arc::clone(&visible),
+            history: None,
+        };
+        let history = match History::open(&options.paths.history_file, HistoryOptions::default()) {
+            Ok(h) => Some(Arc::new(h)),
+            Err(e) => {
+                working.notice(format!("no history this time: {e}"));
+                None
+            }
+        };
+        let handle = EngineHandle {
+            history: history.clone(),
+            ..handle
         };
         let mut view = LiveView::new(working);
         view.set_moved_settings(settings.posture.moved);
@@ -252,6 +280,9 @@ impl Engine {
             source_events: Vec::new(),
             rate_since: now,
             banner_seq: 0,
+            history,
+            history_rec: None,
+            history_said: None,
             options,
         };
         match engine.options.start.clone() {
@@ -396,10 +427,12 @@ impl Engine {
             config,
             outcome: None,
         };
-        let result = self.driver.feed(
-            event,
-            &mut [&mut self.recording, &mut self.view, &mut wizard],
-        );
+        let mut sinks: Vec<&mut dyn Sink> = vec![&mut self.recording, &mut self.view, &mut wizard];
+        if let Some(h) = self.history_rec.as_mut() {
+            sinks.push(h);
+        }
+        let result = self.driver.feed(event, &mut sinks);
+        drop(sinks);
         let outcome = wizard.outcome;
         if let Err(e) = result {
             self.recording_failed(&e);
@@ -410,12 +443,13 @@ impl Engine {
         }
         match outcome {
             Some((Outcome::Calibrated(c), t_s)) => {
-                let result = self.driver.calibrate(
-                    t_s,
-                    c,
-                    CalibrationOrigin::Wizard,
-                    &mut [&mut self.recording, &mut self.view],
-                );
+                let mut sinks: Vec<&mut dyn Sink> = vec![&mut self.recording, &mut self.view];
+                if let Some(h) = self.history_rec.as_mut() {
+                    sinks.push(h);
+                }
+                let result = self
+                    .driver
+                    .calibrate(t_s, c, CalibrationOrigin::Wizard, &mut sinks);
                 if let Err(e) = result {
                     self.recording_failed(&e);
                 }
@@ -550,9 +584,22 @@ impl Engine {
         }
         let effective = self.snooze.effective_until_s();
         if effective != self.applied_snooze {
-            let result =
-                self.driver
-                    .snooze(now_s, effective, &mut [&mut self.recording, &mut self.view]);
+            if let Some(h) = self.history_rec.as_mut() {
+                let view = self.snooze.view();
+                h.set_hold_reason(if view.meeting {
+                    HoldReason::Meeting
+                } else if view.quiet_hours {
+                    HoldReason::QuietHours
+                } else {
+                    HoldReason::Snooze
+                });
+            }
+            let mut sinks: Vec<&mut dyn Sink> = vec![&mut self.recording, &mut self.view];
+            if let Some(h) = self.history_rec.as_mut() {
+                sinks.push(h);
+            }
+            let result = self.driver.snooze(now_s, effective, &mut sinks);
+            drop(sinks);
             if let Err(e) = result {
                 self.recording_failed(&e);
             }
@@ -615,6 +662,23 @@ impl Engine {
         }
         sh.calibrated = self.driver.calibration().is_some();
         sh.snooze = self.snooze.view();
+        if let Some(h) = &self.history {
+            let said = match h.status() {
+                HistoryStatus::Ok => None,
+                HistoryStatus::Failing { message, .. } => Some(format!(
+                    "the history cannot be written right now ({message}); monitoring goes on and it catches up when it can"
+                )),
+                HistoryStatus::ReadOnly { message, .. } => Some(message),
+            };
+            if said != self.history_said {
+                if let Some(text) = &said {
+                    sh.notice(text.clone());
+                }
+                self.history_said = said;
+                self.view.urgent = true;
+            }
+        }
+        let sh = &mut self.view.shared;
         let works = self.notifier.works();
         if works != sh.notifications_work {
             if works == Some(false) && self.settings.notifications {
@@ -660,6 +724,9 @@ impl Engine {
             Command::Snooze(length) => {
                 let now = self.clock.local_now();
                 self.snooze.snooze(self.view.shared.now_s, length, now);
+                if let Some(h) = self.history_rec.as_mut() {
+                    h.snoozed(self.view.shared.now_s);
+                }
                 self.view.shared.banner = None;
             }
             Command::EndSnooze => self.snooze.end_snooze(),
@@ -761,12 +828,26 @@ impl Engine {
     /// A new session on a new (or restarted) source: a fresh driver, nothing of the last one
     /// shown.
     fn reset_session(&mut self, driver: SessionDriver) {
+        self.finish_session();
         self.driver = driver;
         self.applied_snooze = None;
         self.today.reset();
         self.wizard.cancel();
         self.presenter = AlertPresenter::default();
         self.view.reset();
+    }
+
+    /// The session on the current source is over: its last slouch is closed and the history
+    /// (if it records this one) gets its end.
+    fn finish_session(&mut self) {
+        let mut history = self.history_rec.take();
+        let mut sinks: Vec<&mut dyn Sink> = vec![&mut self.recording];
+        if let Some(h) = history.as_mut() {
+            sinks.push(h);
+        }
+        if let Err(e) = self.driver.finish(&mut sinks) {
+            self.recording_failed(&e);
+        }
     }
 
     fn use_live(&mut self, choice: SourceChoice, user_asked: bool) {
@@ -794,8 +875,19 @@ impl Engine {
                     .as_deref()
                     .and_then(|t| Calibration::from_metadata(t).ok());
                 let start = StartCalibration::known(saved, CalibrationOrigin::Saved);
-                let rate = source.info().rate_hz;
-                self.reset_session(SessionDriver::new(config, rate).with_start(&start));
+                let info = source.info();
+                self.reset_session(
+                    SessionDriver::new(config.clone(), info.rate_hz).with_start(&start),
+                );
+                self.history_rec = self.history.as_ref().map(|h| {
+                    HistoryRecorder::new(
+                        Arc::clone(h),
+                        SessionSource::Live { device: info.label },
+                        StartTime::Now,
+                        &config,
+                        false,
+                    )
+                });
                 self.active = Active::Live(source);
                 self.live_choice = choice;
             }
@@ -913,6 +1005,7 @@ impl Engine {
     }
 
     fn shutdown(&mut self) {
+        self.finish_session();
         self.stop_recording();
         self.view.shared.stopped = true;
         self.view.urgent = true;

@@ -114,6 +114,24 @@ fn open_window(replay: Option<PathBuf>, stats: bool) -> Result<(), CliError> {
     })?)
 }
 
+/// The history for a command that records one. A history that cannot be opened (a newer
+/// database, a broken file) is a warning: the command goes on without it. Another spinewatch
+/// holding it is said too (this one then writes nothing to it).
+pub fn open_history(path: &std::path::Path) -> Option<std::sync::Arc<crate::store::History>> {
+    match crate::store::History::open(path, crate::store::HistoryOptions::default()) {
+        Ok(h) => {
+            if let crate::store::HistoryStatus::ReadOnly { message, .. } = h.status() {
+                eprintln!("spinewatch: warning: {message}");
+            }
+            Some(std::sync::Arc::new(h))
+        }
+        Err(e) => {
+            eprintln!("spinewatch: warning: no history this time: {e}");
+            None
+        }
+    }
+}
+
 /// Settings from `--config` (defaults without it); unknown keys are printed as warnings.
 pub fn load_config(path: Option<&PathBuf>) -> Result<Config, CliError> {
     let Some(path) = path else {

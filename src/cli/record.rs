@@ -23,6 +23,7 @@ use crate::session::{
     Sink, SinkError, recording_meta, vibration,
 };
 use crate::source::{LinkState, LinkStats, SampleSource, SourceEvent, SourceInfo};
+use crate::store::{HistoryRecorder, SessionSource, StartTime};
 
 use super::{load_config, print_stdout, stop_flag};
 
@@ -53,6 +54,9 @@ pub struct RecordArgs {
     /// U0:U1, then forward lean F0:F1. Stored in the file, applied live when F1 has passed.
     #[arg(long, value_name = "U0:U1,F0:F1")]
     pub calibrate: Option<CalibrationWindows>,
+    /// Do not record this session into the history.
+    #[arg(long)]
+    pub no_history: bool,
 }
 
 /// What to record and where.
@@ -78,6 +82,8 @@ pub struct RecordOptions {
     pub calibrate: Option<CalibrationWindows>,
     /// Where data lives (the sessions folder when `out` is not given).
     pub paths: Option<Paths>,
+    /// The history to record the session into (`None`: none).
+    pub history: Option<std::sync::Arc<crate::store::History>>,
 }
 
 /// How a recording went.
@@ -132,6 +138,12 @@ pub fn describe_event(e: &Event) -> Option<String> {
         EventKind::SensorBack { gap_s } => format!("[{t}] sensor back after {gap_s:.1} s"),
         EventKind::Calibrated { calibration } => format!("[{t}] calibrated: {calibration}"),
         EventKind::CalibrationFailed { reason } => format!("[{t}] calibration failed: {reason}"),
+        EventKind::HeldBack { alert } => {
+            format!(
+                "[{t}] {} held back (alerts snoozed)",
+                alert.replace('_', " ")
+            )
+        }
         EventKind::Snooze { .. } => return None,
     })
 }
@@ -149,7 +161,22 @@ fn state_key(s: &LinkState) -> String {
 struct Running {
     driver: SessionDriver,
     recorder: RecorderSink,
+    history: Option<HistoryRecorder>,
     first_t_s: f64,
+}
+
+/// The sinks of a live recording: the file, the history, then what the caller adds.
+fn run_sinks<'a>(
+    recorder: &'a mut RecorderSink,
+    history: Option<&'a mut HistoryRecorder>,
+    more: Vec<&'a mut dyn Sink>,
+) -> Vec<&'a mut dyn Sink> {
+    let mut sinks: Vec<&mut dyn Sink> = vec![recorder];
+    if let Some(h) = history {
+        sinks.push(h);
+    }
+    sinks.extend(more);
+    sinks
 }
 
 /// Records from `source` until `stop` is set or `opts.seconds` have been recorded. `log` gets
@@ -201,10 +228,11 @@ pub fn record(
                 }
                 Ok(())
             });
-            let mut sinks: Vec<&mut dyn Sink> = vec![&mut run.recorder, &mut teller];
+            let mut more: Vec<&mut dyn Sink> = vec![&mut teller];
             if let Some(e) = events_out.as_mut() {
-                sinks.push(e);
+                more.push(e);
             }
+            let mut sinks = run_sinks(&mut run.recorder, run.history.as_mut(), more);
             run.driver.feed(event, &mut sinks)?;
         }
         for e in told.drain(..) {
@@ -256,10 +284,11 @@ pub fn record(
         }
         Ok(())
     });
-    let mut sinks: Vec<&mut dyn Sink> = vec![&mut run.recorder, &mut teller];
+    let mut more: Vec<&mut dyn Sink> = vec![&mut teller];
     if let Some(e) = events_out.as_mut() {
-        sinks.push(e);
+        more.push(e);
     }
+    let mut sinks = run_sinks(&mut run.recorder, run.history.as_mut(), more);
     let summary = run.driver.finish(&mut sinks)?;
     drop(sinks);
     for line in told.iter().filter_map(describe_event) {
@@ -305,9 +334,21 @@ fn start(
         ..StartCalibration::known(opts.calibration, CalibrationOrigin::Saved)
     };
     let driver = SessionDriver::new(opts.config.clone(), info.rate_hz).with_start(&start);
+    let history = opts.history.as_ref().map(|h| {
+        HistoryRecorder::new(
+            std::sync::Arc::clone(h),
+            SessionSource::Live {
+                device: info.label.clone(),
+            },
+            StartTime::Now,
+            &opts.config,
+            false,
+        )
+    });
     Ok(Running {
         driver,
         recorder,
+        history,
         first_t_s,
     })
 }
@@ -332,7 +373,14 @@ pub fn main(args: RecordArgs) -> Result<(), super::CliError> {
         calibration: None,
         calibrate: args.calibrate,
         paths: None,
+        history: None,
     };
+    let history = if args.no_history {
+        None
+    } else {
+        super::open_history(&Paths::for_user().history_file)
+    };
+    let opts = RecordOptions { history, ..opts };
     let stop = stop_flag();
     let mut source = SerialSource::open(SerialOptions {
         port: args.port,

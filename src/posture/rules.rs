@@ -62,6 +62,9 @@ pub enum EventKind {
     SensorBack { gap_s: f64 },
     /// Alerts are snoozed until `until_s` (session time), or unsnoozed when `None`.
     Snooze { until_s: Option<f64> },
+    /// An alert (`slouch_alert` or `break_reminder`) was due but held back by a snooze (meeting
+    /// mode and quiet hours are snoozes too); once per held-back alert.
+    HeldBack { alert: String },
     /// A calibration was taken (`calibration` in the session-metadata form).
     Calibrated { calibration: String },
     /// A calibration attempt was rejected, with the reason shown to the wearer.
@@ -94,6 +97,7 @@ impl EventKind {
             Self::SensorLost { .. } => "sensor_lost",
             Self::SensorBack { .. } => "sensor_back",
             Self::Snooze { .. } => "snooze",
+            Self::HeldBack { .. } => "held_back",
             Self::Calibrated { .. } => "calibrated",
             Self::CalibrationFailed { .. } => "calibration_failed",
         }
@@ -303,6 +307,12 @@ impl Rules {
                 if !ep.held_back {
                     ep.held_back = true;
                     self.stats.suppressed += 1;
+                    out.push(Event {
+                        time_s: t_s,
+                        kind: EventKind::HeldBack {
+                            alert: "slouch_alert".into(),
+                        },
+                    });
                 }
             } else {
                 out.push(Event {
@@ -364,6 +374,12 @@ impl Rules {
             if !self.reminder_held_back {
                 self.reminder_held_back = true;
                 self.stats.suppressed += 1;
+                out.push(Event {
+                    time_s: t_s,
+                    kind: EventKind::HeldBack {
+                        alert: "break_reminder".into(),
+                    },
+                });
             }
             return;
         }

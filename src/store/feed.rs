@@ -504,6 +504,9 @@ impl<S: RecordSink> HistoryFeed<S> {
             }
             // The snooze itself is not history; `snoozed()` records what it answered.
             EventKind::Snooze { .. } => {}
+            // Held-back alerts come through `held_back`, which knows why (snooze, meeting,
+            // quiet hours); the session's history sink calls it for this event.
+            EventKind::HeldBack { .. } => {}
         }
     }
 

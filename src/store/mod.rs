@@ -54,6 +54,7 @@ pub mod lock;
 pub mod query;
 pub mod record;
 pub mod schema;
+pub mod sink;
 pub mod synth;
 pub mod write;
 pub mod writer;
@@ -74,6 +75,7 @@ pub use record::{
     AlertKind, AlertOutcome, HoldReason, Record, RecordSink, SessionSource, SessionStart,
     SessionToken,
 };
+pub use sink::{HistoryRecorder, StartTime};
 pub use write::{Applier, DeleteReport, Deletion};
 pub use writer::{FaultSwitch, HistoryStatus, WriterOptions};
 
