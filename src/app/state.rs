@@ -80,6 +80,9 @@ pub struct Settings {
     pub quiet_hours: QuietHours,
     /// The wearer's calibration for the serial sensor (`up=x,y,z;forward=x,y,z`).
     pub calibration: Option<String>,
+    /// When the history's day begins, minutes after local midnight (for people who work past
+    /// midnight; 0 to 720).
+    pub day_starts_at_min: u32,
 }
 
 impl Default for Settings {
@@ -94,6 +97,7 @@ impl Default for Settings {
             snooze_default_min: 30,
             quiet_hours: QuietHours::default(),
             calibration: None,
+            day_starts_at_min: 0,
         }
     }
 }
@@ -121,6 +125,11 @@ impl Settings {
                 "baud {} is not one of {BAUD_RATES:?}",
                 self.baud
             )));
+        }
+        if self.day_starts_at_min > 720 {
+            return Err(SettingsError(
+                "the day must start between 00:00 and 12:00".into(),
+            ));
         }
         let (lo, hi) = SNOOZE_DEFAULT_MIN_RANGE;
         if !(lo..=hi).contains(&self.snooze_default_min) {

@@ -2,6 +2,8 @@
 //! dispatches; each command has its file here, and the library code it runs lives with the
 //! pipeline stage it belongs to.
 
+pub mod history;
+pub mod import;
 pub mod ports;
 pub mod record;
 pub mod replay;
@@ -64,6 +66,14 @@ pub enum Command {
     /// at most the last second. Files go to the per-user data directory
     /// (~/.local/share/spinewatch/sessions on Linux) unless --out is given.
     Record(RecordArgs),
+    /// Import recorded sessions into the history, at the files' own times.
+    ///
+    /// Each file runs through the same pipeline as `replay --headless`, so its history says what
+    /// the replay reports. The same file twice changes nothing; a file overlapping history
+    /// already there is refused (naming the overlap) unless --replace.
+    Import(import::ImportArgs),
+    /// The posture history: a day, an ISO week or a month, as a table or JSON; export; prune.
+    History(history::HistoryArgs),
 }
 
 /// Why a command failed: one line for the wearer, exit status 2.
@@ -90,6 +100,10 @@ pub enum CliError {
     },
     #[error(transparent)]
     Window(#[from] crate::ui::launch::GuiError),
+    #[error(transparent)]
+    Import(Box<import::ImportError>),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     #[error("{0}")]
     Simulator(String),
 }
@@ -102,6 +116,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Simulate(args)) => simulate::main(args),
         Some(Command::Ports(args)) => ports::main(args),
         Some(Command::Record(args)) => record::main(args),
+        Some(Command::Import(args)) => import::main(args),
+        Some(Command::History(args)) => history::main(args),
         None => open_window(None, cli.stats),
     }
 }

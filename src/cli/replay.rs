@@ -103,6 +103,15 @@ enum Chunk {
 
 /// Replays a session headlessly.
 pub fn run(opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
+    run_with(opts, &mut [])
+}
+
+/// Replays a session headlessly, handing every fact to `extra` sinks too (`import` adds the
+/// history: what it stores is what this replay reports).
+pub fn run_with(
+    opts: &ReplayOptions,
+    extra: &mut [&mut dyn Sink],
+) -> Result<ReplayReport, ReplayError> {
     let reader = SessionReader::open(&opts.input)?.skip_bad_rows(opts.skip_bad_rows);
     let meta = reader.meta().clone();
     let mut warnings: Vec<String> = reader.warnings().to_vec();
@@ -138,12 +147,15 @@ pub fn run(opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
     let mut failure = None;
     let mut result: Result<(), SinkError> = Ok(());
     {
-        let mut sinks: Vec<&mut dyn Sink> = Vec::with_capacity(2);
+        let mut sinks: Vec<&mut dyn Sink> = Vec::with_capacity(2 + extra.len());
         if let Some(a) = angles.as_mut() {
             sinks.push(a);
         }
         if let Some(e) = events.as_mut() {
             sinks.push(e);
+        }
+        for s in extra.iter_mut() {
+            sinks.push(&mut **s);
         }
         'chunks: for chunk in full_rx.iter() {
             match chunk {
