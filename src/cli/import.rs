@@ -195,6 +195,7 @@ pub fn import_file(
         angles: None,
         events: None,
         skip_bad_rows: opts.skip_bad_rows,
+        no_stored_calibration: false,
     };
     let report = run_with(&replay, &mut [&mut sink])?;
     history.flush()?;

@@ -4,6 +4,7 @@
 
 pub mod history;
 pub mod import;
+pub mod outputs;
 pub mod ports;
 pub mod record;
 pub mod replay;

@@ -57,12 +57,16 @@ pub struct RecordArgs {
     /// Do not record this session into the history.
     #[arg(long)]
     pub no_history: bool,
+    /// Replace an --events file that already exists (a recording is never overwritten).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// What to record and where.
 #[derive(Debug, Clone, Default)]
 pub struct RecordOptions {
-    /// Stop after this many seconds of session time (from the first sample); `None`: until
+    /// Stop after this many seconds: of session time from the first sample, and at the latest
+    /// this long after the start (wall clock), whether or not samples arrive; `None`: until
     /// stopped.
     pub seconds: Option<f64>,
     /// Session CSV to write; `None`: a new file named by the start time in the sessions folder
@@ -201,8 +205,17 @@ pub fn record(
     let mut last_state = String::new();
     let mut vibrations = 0u64;
 
+    let launched = Instant::now();
+    let deadline = opts
+        .seconds
+        .and_then(|n| Duration::try_from_secs_f64(n).ok())
+        .map(|d| launched + d);
     'outer: while !stop.load(Ordering::Relaxed) {
         let started = Instant::now();
+        if deadline.is_some_and(|d| started >= d) {
+            log("time is up");
+            break;
+        }
         source.poll(&mut polled);
         for event in polled.drain(..) {
             if let SourceEvent::Info(info) = &event {
@@ -363,6 +376,19 @@ pub fn main(args: RecordArgs) -> Result<(), super::CliError> {
             "--seconds {n} must be a positive number"
         )));
     }
+    let mut outputs = Vec::new();
+    if let Some(p) = &args.out {
+        outputs.push(("--out", p.as_path()));
+    }
+    if let Some(p) = &args.events {
+        outputs.push(("--events", p.as_path()));
+    }
+    let inputs: Vec<&std::path::Path> = args.config.iter().map(PathBuf::as_path).collect();
+    // A recording is never replaced, even with --force.
+    if let Some(p) = args.out.as_ref().filter(|p| p.exists()) {
+        return Err(RecordError::Exists { path: p.clone() }.into());
+    }
+    super::outputs::check_outputs(&inputs, &outputs, args.force)?;
     let config = load_config(args.config.as_ref())?;
     let opts = RecordOptions {
         seconds: args.seconds,

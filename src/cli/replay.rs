@@ -45,6 +45,12 @@ pub struct ReplayArgs {
     /// Skip malformed rows (counted and reported) instead of stopping at the first.
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// Ignore a calibration stored in the file (replay uncalibrated unless --calibrate).
+    #[arg(long)]
+    pub no_stored_calibration: bool,
+    /// Replace output files that already exist (an output that is the input is never allowed).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Samples per batch handed from the reader thread to the driver.
@@ -62,6 +68,8 @@ pub struct ReplayOptions {
     pub angles: Option<PathBuf>,
     pub events: Option<PathBuf>,
     pub skip_bad_rows: bool,
+    /// Ignore calibrations stored in the file (its metadata, windows, lines between rows).
+    pub no_stored_calibration: bool,
 }
 
 /// The outcome of a replay.
@@ -115,13 +123,17 @@ pub fn run_with(
     let reader = SessionReader::open(&opts.input)?.skip_bad_rows(opts.skip_bad_rows);
     let meta = reader.meta().clone();
     let mut warnings: Vec<String> = reader.warnings().to_vec();
-    let start = StartCalibration::for_file(
-        &opts.input,
-        &meta,
-        opts.calibrate.as_ref(),
-        &opts.config,
-        opts.skip_bad_rows,
-    )?;
+    let start = if opts.no_stored_calibration && opts.calibrate.is_none() {
+        StartCalibration::known(None, CalibrationOrigin::CommandLine)
+    } else {
+        StartCalibration::for_file(
+            &opts.input,
+            &meta,
+            opts.calibrate.as_ref(),
+            &opts.config,
+            opts.skip_bad_rows,
+        )?
+    };
     if let Some(w) = &start.warning {
         warnings.push(format!(
             "{}: {w}; replaying without it",
@@ -285,6 +297,18 @@ fn read_batches(
 
 /// `spinewatch replay FILE --headless`.
 pub fn main(args: ReplayArgs) -> Result<(), super::CliError> {
+    let mut outputs = Vec::new();
+    if let Some(p) = &args.angles {
+        outputs.push(("--angles", p.as_path()));
+    }
+    if let Some(p) = &args.events {
+        outputs.push(("--events", p.as_path()));
+    }
+    let mut inputs = vec![args.file.as_path()];
+    if let Some(c) = &args.config {
+        inputs.push(c.as_path());
+    }
+    super::outputs::check_outputs(&inputs, &outputs, args.force)?;
     let opts = ReplayOptions {
         config: load_config(args.config.as_ref())?,
         input: args.file,
@@ -292,6 +316,7 @@ pub fn main(args: ReplayArgs) -> Result<(), super::CliError> {
         angles: args.angles,
         events: args.events,
         skip_bad_rows: args.skip_bad_rows,
+        no_stored_calibration: args.no_stored_calibration,
     };
     let report = run(&opts)?;
     for w in &report.warnings {

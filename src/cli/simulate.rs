@@ -24,6 +24,9 @@ pub struct SimulateArgs {
     /// With --into-history: the history file (default: history.sqlite in the data directory).
     #[arg(long, value_name = "FILE", requires = "into_history")]
     pub history: Option<PathBuf>,
+    /// Replace --out / --truth files that already exist.
+    #[arg(long)]
+    pub force: bool,
     /// Length of the day in minutes.
     #[arg(long, default_value_t = 60.0)]
     pub minutes: f64,
@@ -122,6 +125,11 @@ pub fn main(args: SimulateArgs) -> Result<(), CliError> {
     let Some(out) = args.out else {
         return Err(CliError::Usage("--out is required (or use --pty)".into()));
     };
+    let mut outputs = vec![("--out", out.as_path())];
+    if let Some(t) = &args.truth {
+        outputs.push(("--truth", t.as_path()));
+    }
+    super::outputs::check_outputs(&[], &outputs, args.force)?;
     let opts = ExportOptions {
         minutes: args.minutes,
         seed: args.seed,
