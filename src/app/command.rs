@@ -56,6 +56,9 @@ pub enum Command {
     OpenSession(PathBuf),
     /// Leave the replay and go back to the live source.
     CloseReplay,
+    /// Import a recorded session into the history (as `spinewatch import` does), in the
+    /// background; the result is a notice.
+    ImportSession(PathBuf),
     StartRecording,
     StopRecording,
     ReplayPlay,

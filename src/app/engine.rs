@@ -213,6 +213,8 @@ pub struct Engine {
     history_rec: Option<HistoryRecorder>,
     /// The history's status last told to the wearer.
     history_said: Option<String>,
+    /// Imports running in the background; each answers once.
+    imports: Vec<Receiver<String>>,
 }
 
 impl Engine {
@@ -283,6 +285,7 @@ impl Engine {
             history,
             history_rec: None,
             history_said: None,
+            imports: Vec::new(),
             options,
         };
         match engine.options.start.clone() {
@@ -662,6 +665,20 @@ impl Engine {
         }
         sh.calibrated = self.driver.calibration().is_some();
         sh.snooze = self.snooze.view();
+        let mut done = Vec::new();
+        self.imports.retain(|rx| match rx.try_recv() {
+            Ok(text) => {
+                done.push(text);
+                false
+            }
+            Err(TryRecvError::Empty) => true,
+            Err(TryRecvError::Disconnected) => false,
+        });
+        for text in done {
+            self.view.shared.notice(text);
+            self.view.urgent = true;
+        }
+        let sh = &mut self.view.shared;
         if let Some(h) = &self.history {
             let said = match h.status() {
                 HistoryStatus::Ok => None,
@@ -748,6 +765,7 @@ impl Engine {
                 self.view.shared.sessions = list_sessions(&self.options.paths.sessions_dir);
             }
             Command::OpenSession(path) => self.open_replay(&path),
+            Command::ImportSession(path) => self.import(path),
             Command::CloseReplay => {
                 if self.active.is_replay() {
                     self.close_replay();
@@ -930,6 +948,50 @@ impl Engine {
         self.view.shared.source = source.info();
         self.active = Active::Replay(source);
         self.replay = Some(control);
+    }
+
+    /// Imports a session into the history on an `import` thread; the outcome comes back as a
+    /// notice (polled in `after_poll`).
+    fn import(&mut self, path: PathBuf) {
+        let Some(history) = self.history.clone() else {
+            self.view
+                .shared
+                .notice("there is no history to import into (see the notice above)");
+            return;
+        };
+        let config = self.settings.posture.clone();
+        let (tx, rx) = mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("import".into())
+            .spawn(move || {
+                let opts = crate::cli::import::ImportOptions {
+                    config,
+                    skip_bad_rows: true,
+                    ..Default::default()
+                };
+                let text = match crate::cli::import::import_file(&history, &path, &opts) {
+                    Ok(crate::cli::import::ImportOutcome::Imported { report, .. }) => format!(
+                        "imported {} into the history ({} monitored, {} slouch alerts)",
+                        path.display(),
+                        crate::format::human_duration(report.summary.monitored_s),
+                        report.summary.rules.slouch_alerts
+                    ),
+                    Ok(crate::cli::import::ImportOutcome::AlreadyThere(_)) => format!(
+                        "{} is in the history already; nothing changed",
+                        path.display()
+                    ),
+                    Err(e) => format!("could not import: {e}"),
+                };
+                // The engine may have shut down meanwhile.
+                let _gone = tx.send(text);
+            });
+        match spawned {
+            Ok(_) => self.imports.push(rx),
+            Err(e) => self
+                .view
+                .shared
+                .notice(format!("could not start the import: {e}")),
+        }
     }
 
     fn close_replay(&mut self) {

@@ -47,6 +47,14 @@ pub fn open_ui(
         if (ui.button("Open").clicked() || enter) && !path_text.trim().is_empty() {
             handle.send(Command::OpenSession(PathBuf::from(path_text.trim())));
         }
+        if ui
+            .button("Import session…")
+            .on_hover_text("Add this recording to the history, at the time it was recorded")
+            .clicked()
+            && !path_text.trim().is_empty()
+        {
+            handle.send(Command::ImportSession(PathBuf::from(path_text.trim())));
+        }
     });
     ui.add_space(12.0);
     ui.horizontal(|ui| {
