@@ -69,5 +69,10 @@ pub enum Command {
     DismissBanner,
     /// The wearer did the suggested break exercise.
     BreakDone,
+    /// Show a desktop notification (the window says where it went when hidden to the tray).
+    Notify {
+        title: String,
+        body: String,
+    },
     Shutdown,
 }

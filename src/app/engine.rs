@@ -792,6 +792,7 @@ impl Engine {
             }
             Command::ReplaySeek(target) => self.seek(target),
             Command::DismissBanner => self.view.shared.banner = None,
+            Command::Notify { title, body } => self.notifier.notify(&title, &body),
             Command::BreakDone => {
                 self.view.shared.banner = None;
                 self.today.mark_break();
@@ -829,6 +830,9 @@ impl Engine {
             self.driver.set_config(new.posture.clone());
             self.view.set_moved_settings(new.posture.moved);
         }
+        if new.start_at_login != self.settings.start_at_login {
+            self.apply_start_at_login(new.start_at_login);
+        }
         // The calibration belongs to the engine; a stale copy from the panel must not undo it.
         let calibration = self.settings.calibration.clone();
         self.settings = Settings { calibration, ..new };
@@ -840,6 +844,30 @@ impl Engine {
                 baud: self.settings.baud,
             };
             self.use_live(choice, true);
+        }
+    }
+
+    /// Writes or removes the autostart entry (`$XDG_CONFIG_HOME/autostart/spinewatch.desktop`).
+    fn apply_start_at_login(&mut self, on: bool) {
+        use crate::desktop::autostart::{Autostart, program_path};
+        let Some(autostart) = Autostart::for_user() else {
+            self.view
+                .shared
+                .notice("no per-user config directory: start at login is not available");
+            return;
+        };
+        let result = if on {
+            match program_path() {
+                Ok(exe) => autostart.enable(&exe).map_err(|e| e.to_string()),
+                Err(e) => Err(format!("cannot tell where spinewatch is installed: {e}")),
+            }
+        } else {
+            autostart.disable().map_err(|e| e.to_string())
+        };
+        if let Err(e) = result {
+            self.view
+                .shared
+                .notice(format!("start at login could not be changed: {e}"));
         }
     }
 

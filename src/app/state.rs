@@ -83,6 +83,11 @@ pub struct Settings {
     /// When the history's day begins, minutes after local midnight (for people who work past
     /// midnight; 0 to 720).
     pub day_starts_at_min: u32,
+    /// Closing the window hides it to the tray (when a tray host shows the icon; otherwise
+    /// closing quits, so the app never runs on invisibly).
+    pub close_to_tray: bool,
+    /// Start spinewatch (minimised) when the desktop session starts: an XDG autostart entry.
+    pub start_at_login: bool,
 }
 
 impl Default for Settings {
@@ -98,6 +103,8 @@ impl Default for Settings {
             quiet_hours: QuietHours::default(),
             calibration: None,
             day_starts_at_min: 0,
+            close_to_tray: true,
+            start_at_login: false,
         }
     }
 }

@@ -38,6 +38,9 @@ pub struct Cli {
     /// Print the window's frame counts every 5 s to stderr (for measuring the app's cost).
     #[arg(long)]
     pub stats: bool,
+    /// Start hidden in the tray (how start at login runs the app).
+    #[arg(long)]
+    pub minimized: bool,
 }
 
 #[derive(Subcommand)]
@@ -112,22 +115,25 @@ pub enum CliError {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Some(Command::Replay(args)) if !args.headless => open_window(Some(args.file), cli.stats),
+        Some(Command::Replay(args)) if !args.headless => {
+            open_window(Some(args.file), cli.stats, cli.minimized)
+        }
         Some(Command::Replay(args)) => replay::main(args),
         Some(Command::Simulate(args)) => simulate::main(args),
         Some(Command::Ports(args)) => ports::main(args),
         Some(Command::Record(args)) => record::main(args),
         Some(Command::Import(args)) => import::main(args),
         Some(Command::History(args)) => history::main(args),
-        None => open_window(None, cli.stats),
+        None => open_window(None, cli.stats, cli.minimized),
     }
 }
 
 /// The desktop app; without a display, a one-line message pointing to the headless commands.
-fn open_window(replay: Option<PathBuf>, stats: bool) -> Result<(), CliError> {
+fn open_window(replay: Option<PathBuf>, stats: bool, minimized: bool) -> Result<(), CliError> {
     Ok(crate::ui::launch::run(crate::ui::launch::GuiOptions {
         replay,
         stats,
+        minimized,
     })?)
 }
 

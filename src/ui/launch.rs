@@ -9,6 +9,14 @@ use std::time::{Duration, Instant};
 use crate::app::engine::StartSource;
 use crate::app::notifier::DesktopNotifier;
 use crate::app::{Command, Engine, EngineOptions, SystemClock};
+use std::sync::Mutex;
+use std::sync::mpsc::Receiver;
+
+use crate::desktop::instance::{
+    Claim, InstanceName, PrimaryInstance, Request, channel_callback, claim,
+};
+use crate::desktop::tray::{TrayAction, TrayService, TrayStatus};
+use crate::ui::desktop::{Desktop, SharedCtx, wake};
 use crate::ui::{FrameCounters, SpinewatchApp};
 
 /// Default window size, logical points.
@@ -21,6 +29,9 @@ pub struct GuiOptions {
     pub replay: Option<PathBuf>,
     /// Print frame and repaint counts every 5 s to stderr (for measuring).
     pub stats: bool,
+    /// Start hidden in the tray (minimised where no tray host answers): how start at login
+    /// runs it.
+    pub minimized: bool,
 }
 
 /// Why the window could not run.
@@ -44,6 +55,21 @@ impl fmt::Display for GuiError {
 }
 
 impl std::error::Error for GuiError {}
+
+/// The app icon for the window (and the task bar), from the embedded PNGs.
+fn window_icon() -> egui::IconData {
+    match crate::desktop::assets::app_icon(256) {
+        Ok(img) => egui::IconData {
+            rgba: img.rgba,
+            width: img.width,
+            height: img.height,
+        },
+        Err(e) => {
+            tracing::warn!("no window icon: {e}");
+            egui::IconData::default()
+        }
+    }
+}
 
 fn has_display() -> bool {
     ["DISPLAY", "WAYLAND_DISPLAY"]
@@ -80,11 +106,76 @@ fn spawn_stats(counters: Arc<FrameCounters>, stop: Arc<AtomicBool>) {
     }
 }
 
+/// This process as the first instance: the name, and the requests of later ones.
+type Primary = (PrimaryInstance, Receiver<Request>);
+
+/// One instance per user: the first process owns the name; a second raises the first window
+/// and ends. `Ok(None)` means this process is the second and has done its job; `Ok(Some(None))`
+/// that the check is unavailable here (the window runs anyway).
+fn claim_instance(ctx: &SharedCtx, minimized: bool) -> Result<Option<Option<Primary>>, GuiError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let wake_ctx = Arc::clone(ctx);
+    let name = InstanceName::for_current_user();
+    match claim(&name, channel_callback(tx, move || wake(&wake_ctx))) {
+        Ok(Claim::Primary(p)) => Ok(Some(Some((p, rx)))),
+        Ok(Claim::Secondary(other)) => {
+            if minimized {
+                // Started at login while one already runs: nothing to show.
+                println!("spinewatch is already running");
+                return Ok(None);
+            }
+            match other.raise() {
+                Ok(pid) => {
+                    println!("spinewatch is already running (pid {pid}); raised its window");
+                    Ok(None)
+                }
+                Err(e) => {
+                    tracing::warn!("another spinewatch holds the name but did not answer: {e}");
+                    Ok(Some(None))
+                }
+            }
+        }
+        Err(e) => {
+            // Without the guarantee, but running: better than not starting.
+            tracing::warn!("one-instance check unavailable: {e}");
+            Ok(Some(None))
+        }
+    }
+}
+
+/// The tray icon, if a StatusNotifier host can be reached; its menu actions arrive on the
+/// returned channel and wake the window.
+fn start_tray(ctx: &SharedCtx) -> Option<(TrayService, Receiver<TrayAction>)> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let wake_ctx = Arc::clone(ctx);
+    let on_action = move |a: TrayAction| {
+        if tx.send(a).is_ok() {
+            wake(&wake_ctx);
+        }
+    };
+    let on_action = Mutex::new(on_action);
+    match TrayService::start(&TrayStatus::default(), move |a| {
+        if let Ok(f) = on_action.lock() {
+            f(a);
+        }
+    }) {
+        Ok(t) => Some((t, rx)),
+        Err(e) => {
+            tracing::info!("no tray icon: {e}");
+            None
+        }
+    }
+}
+
 /// Runs the window until it is closed.
 pub fn run(options: GuiOptions) -> Result<(), GuiError> {
     if !has_display() {
         return Err(GuiError::NoDisplay);
     }
+    let ctx: SharedCtx = Arc::new(Mutex::new(None));
+    let Some(instance) = claim_instance(&ctx, options.minimized)? else {
+        return Ok(());
+    };
     let start = options
         .replay
         .clone()
@@ -100,7 +191,12 @@ pub fn run(options: GuiOptions) -> Result<(), GuiError> {
     let pipeline = engine
         .spawn()
         .map_err(|e| GuiError::Window(format!("could not start the pipeline thread: {e}")))?;
-    let app = SpinewatchApp::new(handle.clone());
+    let tray = start_tray(&ctx);
+    let app = SpinewatchApp::new(handle.clone()).with_desktop(Desktop::new(
+        tray,
+        instance,
+        options.minimized,
+    ));
     let stop = Arc::new(AtomicBool::new(false));
     if options.stats {
         spawn_stats(app.counters(), Arc::clone(&stop));
@@ -110,7 +206,8 @@ pub fn run(options: GuiOptions) -> Result<(), GuiError> {
             .with_title("spinewatch")
             .with_app_id("spinewatch")
             .with_inner_size(WINDOW_SIZE)
-            .with_min_inner_size([760.0, 520.0]),
+            .with_min_inner_size([760.0, 520.0])
+            .with_icon(window_icon()),
         ..Default::default()
     };
     let waker_handle = handle.clone();
@@ -118,6 +215,9 @@ pub fn run(options: GuiOptions) -> Result<(), GuiError> {
         "spinewatch",
         native,
         Box::new(move |cc| {
+            if let Ok(mut c) = ctx.lock() {
+                *c = Some(cc.egui_ctx.clone());
+            }
             let ctx = cc.egui_ctx.clone();
             waker_handle.set_waker(Box::new(move |after| ctx.request_repaint_after(after)));
             Ok(Box::new(app))

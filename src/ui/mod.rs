@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod calibration;
+pub mod desktop;
 pub mod figure;
 pub mod help;
 pub mod launch;
@@ -51,6 +52,8 @@ pub struct SpinewatchApp {
     drag_to: Option<f64>,
     styled: bool,
     counters: Arc<FrameCounters>,
+    /// Tray, one instance, start minimised (the real window only; `None` in tests).
+    desktop: Option<desktop::Desktop>,
 }
 
 /// What one frame needs from the store, copied out under the lock.
@@ -165,7 +168,14 @@ impl SpinewatchApp {
             drag_to: None,
             styled: false,
             counters: Arc::new(FrameCounters::default()),
+            desktop: None,
         }
+    }
+
+    /// Gives the window its desktop integration (tray, instance, start minimised).
+    pub fn with_desktop(mut self, desktop: desktop::Desktop) -> Self {
+        self.desktop = Some(desktop);
+        self
     }
 
     pub fn counters(&self) -> Arc<FrameCounters> {
@@ -414,11 +424,15 @@ fn status_bar(ui: &mut Ui, d: &FrameData) {
 }
 
 impl eframe::App for SpinewatchApp {
-    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         // Called before every frame, and alone while the window is hidden: until `ui` runs
         // again, the engine stops waking the window for live data.
         self.counters.logic.fetch_add(1, Ordering::Relaxed);
         self.handle.set_visible(false);
+        if let Some(d) = &mut self.desktop {
+            let close_to_tray = self.handle.read(|sh| sh.settings.close_to_tray);
+            d.logic(ctx, &self.handle, close_to_tray);
+        }
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {

@@ -25,6 +25,8 @@ pub struct SettingsForm {
     pub notifications: bool,
     pub vibration: bool,
     pub sound: bool,
+    pub close_to_tray: bool,
+    pub start_at_login: bool,
     pub port: Option<String>,
     pub baud: u32,
     last_sent: Option<Settings>,
@@ -52,6 +54,8 @@ impl SettingsForm {
             notifications: s.notifications,
             vibration: s.vibration,
             sound: s.sound,
+            close_to_tray: s.close_to_tray,
+            start_at_login: s.start_at_login,
             port: s.port.clone(),
             baud: s.baud,
             last_sent: Some(s.clone()),
@@ -157,6 +161,8 @@ impl SettingsForm {
         s.notifications = self.notifications;
         s.vibration = self.vibration;
         s.sound = self.sound;
+        s.close_to_tray = self.close_to_tray;
+        s.start_at_login = self.start_at_login;
         s.port = self.port.clone();
         s.baud = self.baud;
         if let Err(e) = s.validate() {
@@ -217,6 +223,10 @@ pub fn settings_ui(
                     .on_disabled_hover_text("No sound player (pw-play, paplay or aplay) on this system; alerts use the banner, notifications and vibration.");
             }
         }
+        ui.checkbox(&mut form.close_to_tray, "Closing the window hides it to the tray")
+            .on_hover_text("Only where the desktop shows tray icons; elsewhere closing quits, so spinewatch never runs unseen.");
+        ui.checkbox(&mut form.start_at_login, "Start at login")
+            .on_hover_text("Starts spinewatch in the tray when you log in (an entry in ~/.config/autostart).");
         ui.horizontal(|ui| {
             ui.checkbox(&mut form.quiet_enabled, "Quiet hours");
         });

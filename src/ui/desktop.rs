@@ -1,0 +1,184 @@
+//! The window's side of living on the desktop: the tray icon's menu and state, hiding to the
+//! tray on close (only when a tray host answers, so the app never runs on invisibly), starting
+//! minimised, and raising the window when a second `spinewatch` asks. The parts themselves are
+//! in `crate::desktop` (no egui there); this file turns their plain values into viewport
+//! commands and engine commands.
+
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::app::{Command, EngineHandle};
+use crate::desktop::instance::{PrimaryInstance, Request};
+use crate::desktop::tray::{TrayAction, TrayService, TrayStatus};
+use crate::posture::PostureState;
+
+/// The tray status is refreshed at most this often (it is a D-Bus property update).
+const TRAY_EVERY: Duration = Duration::from_secs(1);
+
+/// A context the desktop threads can wake once the window exists.
+pub type SharedCtx = Arc<Mutex<Option<egui::Context>>>;
+
+/// Wakes the window from another thread.
+pub fn wake(ctx: &SharedCtx) {
+    if let Ok(guard) = ctx.lock()
+        && let Some(c) = &*guard
+    {
+        c.request_repaint();
+    }
+}
+
+/// The desktop integration of one window.
+pub struct Desktop {
+    pub tray: Option<TrayService>,
+    pub tray_actions: Option<Receiver<TrayAction>>,
+    pub instance: Option<PrimaryInstance>,
+    pub requests: Option<Receiver<Request>>,
+    /// Start hidden (`--minimized`).
+    pub start_minimized: bool,
+    hidden: bool,
+    quitting: bool,
+    told_hidden: bool,
+    first_frame: bool,
+    last_tray: Option<Instant>,
+    last_port: Option<Option<String>>,
+}
+
+impl Desktop {
+    pub fn new(
+        tray: Option<(TrayService, Receiver<TrayAction>)>,
+        instance: Option<(PrimaryInstance, Receiver<Request>)>,
+        start_minimized: bool,
+    ) -> Self {
+        let (tray, tray_actions) = match tray {
+            Some((t, rx)) => (Some(t), Some(rx)),
+            None => (None, None),
+        };
+        let (instance, requests) = match instance {
+            Some((i, rx)) => (Some(i), Some(rx)),
+            None => (None, None),
+        };
+        Self {
+            tray,
+            tray_actions,
+            instance,
+            requests,
+            start_minimized,
+            hidden: false,
+            quitting: false,
+            told_hidden: false,
+            first_frame: true,
+            last_tray: None,
+            last_port: None,
+        }
+    }
+
+    fn tray_host(&self) -> bool {
+        self.tray.as_ref().is_some_and(TrayService::host_present)
+    }
+
+    fn show(&mut self, ctx: &egui::Context, visible: bool) {
+        self.hidden = !visible;
+        ctx.send_viewport_cmd(egui::ViewportCommand::Visible(visible));
+        if visible {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(false));
+            ctx.send_viewport_cmd(egui::ViewportCommand::Focus);
+        }
+    }
+
+    /// Runs before every frame (also while the window is hidden).
+    pub fn logic(&mut self, ctx: &egui::Context, handle: &EngineHandle, close_to_tray: bool) {
+        if self.first_frame {
+            self.first_frame = false;
+            if self.start_minimized {
+                if self.tray_host() {
+                    self.show(ctx, false);
+                } else {
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Minimized(true));
+                }
+            }
+        }
+        let mut actions = Vec::new();
+        if let Some(rx) = &self.tray_actions {
+            while let Ok(a) = rx.try_recv() {
+                actions.push(a);
+            }
+        }
+        for action in actions {
+            match action {
+                TrayAction::ToggleWindow => {
+                    let visible = self.hidden;
+                    self.show(ctx, visible);
+                }
+                TrayAction::Quit => {
+                    self.quitting = true;
+                    handle.send(Command::Shutdown);
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+                TrayAction::Engine(c) => {
+                    let shows = TrayAction::Engine(c.clone()).shows_window();
+                    handle.send(c);
+                    if shows {
+                        self.show(ctx, true);
+                    }
+                }
+            }
+        }
+        let mut raise = false;
+        if let Some(rx) = &self.requests {
+            while let Ok(r) = rx.try_recv() {
+                raise |= r == Request::Raise;
+            }
+        }
+        if raise {
+            self.show(ctx, true);
+        }
+        // Closing hides to the tray when a host shows the icon; otherwise it quits.
+        if ctx.input(|i| i.viewport().close_requested())
+            && !self.quitting
+            && close_to_tray
+            && self.tray_host()
+        {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.show(ctx, false);
+            if !self.told_hidden {
+                self.told_hidden = true;
+                handle.send(Command::Notify {
+                    title: "spinewatch keeps watching".into(),
+                    body: "It is in the tray (the posture icon): monitoring and alerts go on. Quit from its menu.".into(),
+                });
+            }
+        }
+        self.refresh_tray(handle);
+    }
+
+    fn refresh_tray(&mut self, handle: &EngineHandle) {
+        if self.last_tray.is_some_and(|t| t.elapsed() < TRAY_EVERY) {
+            return;
+        }
+        self.last_tray = Some(Instant::now());
+        let (status, port) = handle.read(|sh| {
+            (
+                TrayStatus {
+                    state: sh.posture.map_or(PostureState::NoData, |p| p.state),
+                    flexion_deg: sh.posture.and_then(|p| p.flexion_deg),
+                    slouched_today_s: sh.today.slouched_s,
+                    snoozed: sh.snooze.until_s.is_some() || sh.snooze.quiet_hours,
+                    meeting: sh.snooze.meeting,
+                    recording: sh.recording.is_some(),
+                    window_visible: !self.hidden,
+                },
+                sh.source.port.clone(),
+            )
+        });
+        if let Some(t) = &mut self.tray {
+            t.set_status(&status);
+        }
+        if self.last_port.as_ref() != Some(&port) {
+            if let Some(i) = &self.instance {
+                i.set_port(port.clone());
+            }
+            self.last_port = Some(port);
+        }
+    }
+}
