@@ -3,7 +3,9 @@
 //! Two halves. The `serial-reader` thread (see `reader.rs`) owns the port: it blocks on reads
 //! with a 50 ms timeout, pushes the bytes into a lock-free ring (ringbuf) and, in a second ring,
 //! ordered marks (opened, bytes, lost, waiting). It finds the sensor itself when no port is given,
-//! and reopens with a capped exponential backoff (0.25 s doubling to 5 s) when the port goes.
+//! and reopens when the port goes: every outage starts from 0.25 s, doubling to 1 s (so a replug
+//! is found within about a second, however often the cable wiggles), and to 5 s once the sensor
+//! has been gone for a minute.
 //! [`SerialSource`], on the pipeline thread, drains the rings on every poll, decodes with
 //! [`protocol::Decoder`](crate::protocol::Decoder) and turns frames into [`ImuSample`]s in
 //! session time. Decoding on the pipeline thread keeps the reader trivially fast, so it never
