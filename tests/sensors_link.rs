@@ -171,3 +171,88 @@ fn a_replugged_sensor_is_found_within_about_a_second_every_time() {
     let times: Vec<f64> = samples(&events).map(|s| s.t_s).collect();
     assert!(times.windows(2).all(|w| w[1] > w[0]), "time not monotonic");
 }
+
+/// Plays a sketch on the master side of a fresh pty: `line(i)` every `period`, for `count`
+/// lines, from its own named thread with absolute deadlines (no drift); returns the slave path.
+fn sketch(
+    count: usize,
+    period: Duration,
+    line: impl Fn(usize) -> Vec<u8> + Send + 'static,
+) -> (String, thread::JoinHandle<()>) {
+    let (mut master, slave) = TTYPort::pair().unwrap_or_else(|e| panic!("pseudo-terminal: {e}"));
+    let path = slave.name().unwrap_or_else(|| panic!("pty has no name"));
+    drop(slave);
+    let handle = thread::Builder::new()
+        .name("test-sketch".into())
+        .spawn(move || {
+            // Wait until the host has opened the port (it sends `ID` then).
+            let end = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < end && !matches!(master.bytes_to_read(), Ok(n) if n > 0) {
+                thread::sleep(Duration::from_millis(5));
+            }
+            thread::sleep(Duration::from_millis(100));
+            let start = Instant::now();
+            for i in 0..count {
+                let due = start + period * u32::try_from(i).unwrap_or(u32::MAX);
+                if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                    thread::sleep(wait);
+                }
+                let _ = master.write_all(&line(i));
+            }
+            // Keep the port open until the host has read everything.
+            thread::sleep(Duration::from_millis(1500));
+        })
+        .unwrap_or_else(|e| panic!("thread: {e}"));
+    (path, handle)
+}
+
+/// Polls `source` until `handle`'s sketch has finished; returns every event.
+fn collect(source: &mut SerialSource, handle: thread::JoinHandle<()>) -> Vec<SourceEvent> {
+    let mut events = Vec::new();
+    while !handle.is_finished() {
+        source.poll(&mut events);
+        thread::sleep(source.poll_interval());
+    }
+    let _ = handle.join();
+    source.poll(&mut events);
+    events
+}
+
+#[test]
+fn an_untimed_sketch_at_500_hz_is_timed_at_its_real_rate() {
+    // 10 s of six plain numbers (g, deg/s) at 500 lines/s, no timestamps.
+    let (path, handle) = sketch(5000, Duration::from_millis(2), |i| {
+        let tilt = (i % 100) as f64 * 1e-4;
+        format!("{tilt:.4} -0.9981 0.0456 1.25 -0.50 0.03\r\n").into_bytes()
+    });
+    let mut source = SerialSource::open(SerialOptions {
+        port: Some(path),
+        baud: 115_200,
+    });
+    let events = collect(&mut source, handle);
+    let times: Vec<f64> = samples(&events).map(|s| s.t_s).collect();
+    assert!(times.len() >= 4990, "{} samples", times.len());
+    let mut intervals: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    intervals.sort_by(f64::total_cmp);
+    let at = |q: f64| intervals.get((q * intervals.len() as f64) as usize).copied();
+    let tiny = intervals.iter().filter(|&&d| d <= 10e-6).count();
+    let (p5, median, p95) = (at(0.05), at(0.5), at(0.95));
+    eprintln!("intervals: 5% {p5:?}, median {median:?}, 95% {p95:?}, {tiny} at <= 10 us");
+    assert_eq!(tiny, 0, "intervals of a microsecond");
+    assert!(median.is_some_and(|m| (m - 0.002).abs() < 0.0002), "{median:?}");
+    assert!(p5.is_some_and(|p| p > 0.001), "5th percentile {p5:?}");
+    assert!(p95.is_some_and(|p| p < 0.003), "95th percentile {p95:?}");
+    // The measured rate is stated before the first sample (the filter's rate hint).
+    let first_sample = events
+        .iter()
+        .position(|e| matches!(e, SourceEvent::Sample(_)))
+        .unwrap_or(usize::MAX);
+    let rate = events.iter().take(first_sample).find_map(|e| match e {
+        SourceEvent::Info(info) => info.rate_hz,
+        _ => None,
+    });
+    assert!(rate.is_some_and(|r| (r - 500.0).abs() <= 5.0), "{rate:?}");
+    // The span is the sketch's 10 s (host timing: within a few tens of milliseconds).
+    let span = times.last().copied().unwrap_or(0.0) - times.first().copied().unwrap_or(0.0);
+    assert!((span - 9.998).abs() < 0.1, "span {span} s");
+}

@@ -255,8 +255,12 @@ impl SerialSource {
                 id.firmware,
                 id.model,
             );
-        } else if let Some(p) = &info.port {
-            info.label = p.clone();
+        } else {
+            // No identity (a plain sketch): the rate its lines arrive at, to the hertz.
+            info.rate_hz = self.time.measured_rate_hz().map(f64::round);
+            if let Some(p) = &info.port {
+                info.label = p.clone();
+            }
         }
         if info != self.info {
             self.info = info.clone();
@@ -357,6 +361,7 @@ impl SerialSource {
     fn stamp(&mut self, chunk: &mut [Pending], at: Instant, out: &mut Vec<SourceEvent>) {
         let period = self.nominal_period_s();
         let count = chunk.len();
+        self.time.arrived(at, count);
         for (i, p) in chunk.iter().enumerate() {
             if self.holding && self.hold_until.is_none() {
                 self.hold_until = Some(at + HOLD_FOR_IDENTITY);
@@ -442,6 +447,8 @@ impl SampleSource for SerialSource {
                 if self.id_pending {
                     tracing::info!("no identity from the device; continuing without it");
                 }
+                // The measured rate goes out before the first sample, as a stated one would.
+                self.update_info(out);
                 self.release(out);
             } else if matches!(self.phase, Phase::Open { .. })
                 && self.id_pending
