@@ -33,6 +33,11 @@ pub enum DecodeError {
     /// was lost (typically the first line after the port opens).
     #[error("protocol line without its `$` start")]
     MissingStart,
+    /// A plain sample line (no checksum) from a device that has sent checksum-valid `$SW1`
+    /// records: a protocol device sends only checksummed samples, so this is line noise that
+    /// happens to read as numbers, and is dropped rather than taken as a sample.
+    #[error("plain sample line in a checksummed `$SW1` stream (line noise)")]
+    UncheckedLine,
     /// A `$SW1` line with no `*` checksum separator.
     #[error("`$SW1` line has no `*` checksum")]
     MissingChecksum,

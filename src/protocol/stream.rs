@@ -121,6 +121,9 @@ struct State {
     last_seq: Option<u32>,
     /// Sample rate stated by the device (identity or `RATE` ack), in Hz.
     device_rate_hz: Option<f64>,
+    /// The device has sent a checksum-valid `$SW1` record: from then on its plain sample lines
+    /// are line noise (see [`DecodeError::UncheckedLine`]).
+    speaks_sw1: bool,
     clock: Clock,
 }
 
@@ -210,6 +213,7 @@ impl Decoder {
                 last_error: None,
                 last_seq: None,
                 device_rate_hz: None,
+                speaks_sw1: false,
                 clock: Clock::default(),
             },
         }
@@ -265,6 +269,7 @@ impl Decoder {
         self.framer.reset();
         self.state.last_seq = None;
         self.state.device_rate_hz = None;
+        self.state.speaks_sw1 = false;
         self.state.clock = Clock::default();
     }
 
@@ -341,8 +346,18 @@ impl State {
             return;
         }
         let record = match line.strip_prefix(b"$") {
-            Some(body) => sw1::parse_sw1(body),
-            None if self.settings.accept_legacy => plain::parse_legacy(line, &self.settings),
+            Some(body) => {
+                let record = sw1::parse_sw1(body);
+                // Any record past its checksum proves a protocol device.
+                self.speaks_sw1 |= record.is_ok();
+                record
+            }
+            None if self.settings.accept_legacy => {
+                match plain::parse_legacy(line, &self.settings) {
+                    Ok(Record::Sample { .. }) if self.speaks_sw1 => Err(DecodeError::UncheckedLine),
+                    other => other,
+                }
+            }
             None => Ok(Record::Ignored),
         };
         match record {
@@ -438,6 +453,7 @@ impl State {
 mod tests {
     use super::super::test_support::{decode, line, sample, samples};
     use super::*;
+    use crate::protocol::LineFormat;
     use crate::protocol::DeviceIdentity;
     use crate::protocol::encode_identity;
 
@@ -525,6 +541,42 @@ mod tests {
         assert_eq!(frames.len(), 3);
         assert_eq!(stats.time_jumps, 0);
         assert_eq!(frames.first(), Some(&Frame::Identity(id)));
+    }
+
+    #[test]
+    fn plain_lines_inside_a_checksummed_stream_are_malformed() {
+        // Line noise that happens to read as six numbers, between a device's `$SW1` samples.
+        let mut bytes = Vec::new();
+        for i in 0..12u32 {
+            bytes.extend(line(&sample(
+                i,
+                1_000 + u64::from(i) * 10_000,
+                [0.0, 0.0, 1.0],
+                [0.0; 3],
+            )));
+            if i % 4 == 1 {
+                bytes.extend_from_slice(b"0.5 0.1 0.9 3 4 5\r\n");
+            }
+        }
+        let (frames, stats) = decode(&bytes);
+        let s = samples(&frames);
+        assert_eq!(s.len(), 12);
+        assert!(s.iter().all(|s| s.format == LineFormat::Sw1));
+        assert_eq!(stats.malformed_lines, 3);
+        // A reconnect may bring another device: plain lines are read again after it.
+        let mut d = Decoder::new(DecoderSettings::default());
+        d.push(&bytes, &mut |_| {});
+        d.reset_stream();
+        let mut plain = 0;
+        for _ in 0..40 {
+            d.push(b"0.01 -0.99 0.05 1.2 -0.5 0.0\r\n", &mut |f| {
+                if matches!(f, Frame::Sample(s) if s.format == LineFormat::Plain) {
+                    plain += 1;
+                }
+            });
+        }
+        d.flush(&mut |_| {});
+        assert_eq!(plain, 40);
     }
 
     #[test]
