@@ -256,3 +256,45 @@ fn an_untimed_sketch_at_500_hz_is_timed_at_its_real_rate() {
     let span = times.last().copied().unwrap_or(0.0) - times.first().copied().unwrap_or(0.0);
     assert!((span - 9.998).abs() < 0.1, "span {span} s");
 }
+
+#[test]
+fn one_device_clock_glitch_does_not_shift_the_session() {
+    use spinewatch::cli::record::{RecordOptions, record};
+    use std::sync::atomic::AtomicBool;
+    // 100 Hz `$SW1` samples for 6 s; sample 100 (at 1 s) says its clock is 2000 s ahead.
+    let (path, handle) = sketch(600, Duration::from_millis(10), |i| {
+        let seq = u32::try_from(i).unwrap_or(u32::MAX);
+        let t_us = 3_000_000 + 10_000 * i as u64;
+        sw1_line(seq, if i == 100 { t_us + 2_000_000_000 } else { t_us })
+    });
+    let dir = tempdir();
+    let out = dir.path().join("rec.csv");
+    let mut source = SerialSource::open(SerialOptions {
+        port: Some(path),
+        baud: 115_200,
+    });
+    let opts = RecordOptions {
+        seconds: Some(4.0),
+        out: Some(out.clone()),
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let stop = AtomicBool::new(false);
+    let report = record(&mut source, &opts, &stop, &mut |_| {})
+        .unwrap_or_else(|e| panic!("record: {e}"));
+    let took = started.elapsed();
+    let _ = handle.join();
+    assert_eq!(report.link.time_jumps, 1, "{:?}", report.link);
+    // Four seconds of samples, recorded in about four seconds.
+    let samples = report.recording.samples;
+    assert!((399..=401).contains(&samples), "{samples} samples");
+    assert!(took >= Duration::from_secs(4), "ended after {took:?}");
+    let text = std::fs::read_to_string(&out).unwrap_or_default();
+    let last_t: f64 = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split(',').next()?.parse().ok())
+        .last()
+        .unwrap_or(f64::NAN);
+    assert!((last_t - 3.99).abs() < 0.011, "last sample at {last_t} s");
+}

@@ -127,74 +127,116 @@ struct State {
     clock: Clock,
 }
 
-/// Unwraps device time into a monotonic `u64` µs count.
+/// Unwraps device time into a monotonic `u64` µs count, and judges each step against the
+/// sequence (see "Device time" in `firmware-protocol.md`).
+///
+/// Why an anchor and a suspect rather than just the previous stamp: the sequence numbers say
+/// how much time may have passed, so a stamp they contradict is either a lone glitch (a
+/// corrupted-but-CRC-valid or misread clock: the next samples agree with the stamps before it)
+/// or a clock that really moved (the next samples agree with it). Neither may shift the rest of
+/// the session, so a contradicted stamp is never followed at once: it gets the time the sequence
+/// implies and is kept as the suspect; the next sample then says which it was.
 #[derive(Debug, Clone, Copy, Default)]
 struct Clock {
-    /// Last stamp seen and the unwrapped time given to it.
-    last: Option<(Stamp, u64)>,
+    /// The last stamp the sequence agreed with, the time given to it, and the sample periods
+    /// the sequence counted since.
+    anchor: Option<(Stamp, u64, u64)>,
+    /// A stamp the sequence contradicted (a time jump), the time given to it instead.
+    suspect: Option<(Stamp, u64)>,
+    /// The last time given, µs: the output never goes below it.
+    last: u64,
+}
+
+/// The step from stamp `a` to stamp `b` in µs, if they are of one kind (a 32-bit device
+/// counter: modulo 2^32, so a rollover is a small positive step).
+fn step_us(a: Stamp, b: Stamp) -> Option<i64> {
+    match (a, b) {
+        (Stamp::Wrapping32(a), Stamp::Wrapping32(b)) => {
+            let d = b.wrapping_sub(a);
+            Some(if d < 1 << 31 {
+                i64::from(d)
+            } else {
+                i64::from(d) - (1i64 << 32)
+            })
+        }
+        (Stamp::Plain(a), Stamp::Plain(b)) => Some(b.saturating_sub(a)),
+        _ => None,
+    }
+}
+
+/// Whether a step of `step_us` fits `expected_us`: forward, and at most
+/// `2 × expected + TIME_JUMP_SLACK_US`.
+fn agrees(step_us: i64, expected_us: u64) -> bool {
+    step_us >= 0
+        && step_us.unsigned_abs()
+            <= expected_us
+                .saturating_mul(2)
+                .saturating_add(TIME_JUMP_SLACK_US)
 }
 
 impl Clock {
     /// Unwrapped time for `stamp`. `gap` is how many sample periods the sequence says passed
-    /// (`None` after a sequence reset: re-anchor). Returns the time and a jump, if any.
+    /// since the previous sample (`None` after a sequence reset: re-anchor). Returns the time
+    /// and a jump, if any.
     fn advance(
         &mut self,
         stamp: Stamp,
         gap: Option<u64>,
         period_us: f64,
     ) -> (u64, Option<DecodeError>) {
-        let (time, jump) = match self.last {
-            None => (
-                match stamp {
-                    Stamp::Wrapping32(raw) => u64::from(raw),
-                    Stamp::Plain(us) => us.max(0).unsigned_abs(),
-                },
-                None,
-            ),
-            Some((prev_stamp, prev_time)) => {
-                let gap_periods = gap.unwrap_or(1);
-                // period_us <= 1e6 and gap < 2^32, so this stays far inside u64.
-                let expected = (gap_periods as f64 * period_us).round() as u64;
-                match (gap, prev_stamp, stamp) {
-                    (Some(_), Stamp::Wrapping32(a), Stamp::Wrapping32(b)) => {
-                        let d = b.wrapping_sub(a);
-                        let step = if d < 1 << 31 {
-                            i64::from(d)
-                        } else {
-                            i64::from(d) - (1i64 << 32)
-                        };
-                        judge(prev_time, step, expected)
-                    }
-                    (Some(_), Stamp::Plain(a), Stamp::Plain(b)) => {
-                        judge(prev_time, b.saturating_sub(a), expected)
-                    }
-                    // Sequence reset or format change: no comparable previous stamp.
-                    _ => (prev_time.saturating_add(expected), None),
-                }
-            }
+        // period_us <= 1e6 and the periods counted stay far below 2^52, so this stays exact
+        // enough and inside u64.
+        let periods_us = |n: u64| (n as f64 * period_us).round() as u64;
+        let Some((anchor, anchor_time, since)) = self.anchor else {
+            let time = match stamp {
+                Stamp::Wrapping32(raw) => u64::from(raw),
+                Stamp::Plain(us) => us.max(0).unsigned_abs(),
+            };
+            return self.trust(stamp, time);
         };
-        debug_assert!(self.last.is_none_or(|(_, t)| time >= t));
-        self.last = Some((stamp, time));
-        (time, jump)
+        let (Some(k), Some(step)) = (gap, step_us(anchor, stamp)) else {
+            // Sequence reset or format change: no comparable stamp; one nominal period on.
+            let time = self.last.saturating_add(periods_us(gap.unwrap_or(1)));
+            return self.trust(stamp, time);
+        };
+        let since = since.saturating_add(k);
+        let expected = periods_us(since);
+        if agrees(step, expected) {
+            return self.trust(stamp, anchor_time.saturating_add(step.unsigned_abs()));
+        }
+        let expected_k = periods_us(k);
+        if let Some((suspect, suspect_time)) = self.suspect
+            && let Some(from_suspect) = step_us(suspect, stamp)
+            && agrees(from_suspect, expected_k)
+        {
+            // The clock really moved at the suspect: follow it from the time the suspect got.
+            let time = suspect_time.saturating_add(from_suspect.unsigned_abs());
+            return self.trust(stamp, time);
+        }
+        // Contradicted by the sequence: counted, not followed. The sample gets the time the
+        // sequence implies; the anchor stays.
+        let time = self.last.saturating_add(expected_k);
+        self.anchor = Some((anchor, anchor_time, since));
+        self.suspect = Some((stamp, time));
+        self.last = time;
+        let jump = DecodeError::TimeJump {
+            step_us: step,
+            expected_us: expected,
+        };
+        (time, Some(jump))
     }
-}
 
-/// Applies the time-jump rule to one step (see `firmware-protocol.md`, "Device time").
-fn judge(prev_time: u64, step_us: i64, expected_us: u64) -> (u64, Option<DecodeError>) {
-    let jump = DecodeError::TimeJump {
-        step_us,
-        expected_us,
-    };
-    if step_us < 0 {
-        // Backwards and not a rollover: keep time monotonic by assuming the nominal step.
-        (prev_time.saturating_add(expected_us), Some(jump))
-    } else {
-        let step = step_us.unsigned_abs();
-        let limit = expected_us
-            .saturating_mul(2)
-            .saturating_add(TIME_JUMP_SLACK_US);
-        let time = prev_time.saturating_add(step);
-        (time, (step > limit).then_some(jump))
+    /// Makes `stamp` the anchor at `time` (never below the last time given) and returns it.
+    fn trust(&mut self, stamp: Stamp, time: u64) -> (u64, Option<DecodeError>) {
+        let time = if self.anchor.is_some() {
+            time.max(self.last)
+        } else {
+            time
+        };
+        self.anchor = Some((stamp, time, 0));
+        self.suspect = None;
+        self.last = time;
+        (time, None)
     }
 }
 
@@ -485,9 +527,9 @@ mod tests {
         let mut bytes = Vec::new();
         for (seq, t) in [
             (10u32, 5_000_000u64),
-            (11, 1_000),     // backwards: jump, re-anchored to 5_010_000
-            (12, 11_000),    // normal step from the new raw value
-            (13, 5_000_000), // forward by ~5 s with gap 1: jump, kept
+            (11, 1_000),     // backwards: jump, given 5_010_000 (one period on)
+            (12, 11_000),    // one period after the jumped clock: it really moved, followed
+            (13, 5_000_000), // forward by ~5 s with gap 1: jump, not followed
             (0, 200),        // device reset: sequence reset, time re-anchored
             (1, 10_200),
         ] {
@@ -501,12 +543,65 @@ mod tests {
         assert_eq!(
             times,
             [
-                5_000_000, 5_010_000, 5_020_000, 10_009_000, 10_019_000, 10_029_000
+                5_000_000, 5_010_000, 5_020_000, 5_030_000, 5_040_000, 5_050_000
             ]
         );
         assert_eq!(stats.time_jumps, 2);
         assert_eq!(stats.sequence_resets, 1);
         assert_eq!(stats.sequence_gaps, 0);
+    }
+
+    /// Device times decoded from `(seq, raw t_us)` samples, and the stats.
+    fn times_of(stamps: &[(u32, u64)]) -> (Vec<u64>, DecoderStats) {
+        let mut bytes = Vec::new();
+        for &(seq, t) in stamps {
+            bytes.extend(line(&sample(seq, t, [0.0; 3], [0.0; 3])));
+        }
+        let (frames, stats) = decode(&bytes);
+        let times = samples(&frames)
+            .iter()
+            .filter_map(|s| s.device_time_us)
+            .collect();
+        (times, stats)
+    }
+
+    #[test]
+    fn a_lone_clock_glitch_the_sequence_contradicts_is_counted_not_followed() {
+        // 100 Hz; sample 10 says 2000 s later, the next ones are normal again.
+        let stamps: Vec<(u32, u64)> = (0..30u32)
+            .map(|i| {
+                let t = 1_000_000 + u64::from(i) * 10_000;
+                (i, if i == 10 { t + 2_000_000_000 } else { t })
+            })
+            .collect();
+        let (times, stats) = times_of(&stamps);
+        let expected: Vec<u64> = (0..30u64).map(|i| 1_000_000 + i * 10_000).collect();
+        assert_eq!(times, expected);
+        assert_eq!(stats.time_jumps, 1);
+        // The same backwards: one jump, nothing shifted.
+        let stamps: Vec<(u32, u64)> = (0..30u32)
+            .map(|i| (i, 5_000_000 + u64::from(i) * 10_000 - u64::from(i == 10) * 4_000_000))
+            .collect();
+        let (times, stats) = times_of(&stamps);
+        let expected: Vec<u64> = (0..30u64).map(|i| 5_000_000 + i * 10_000).collect();
+        assert_eq!(times, expected);
+        assert_eq!(stats.time_jumps, 1);
+    }
+
+    #[test]
+    fn a_clock_that_really_jumped_is_followed_from_where_it_stood() {
+        // From sample 10 on the device clock reads 2000 s later and stays so: one jump, and the
+        // spacing after it is the new clock's, continued from where time stood (no 2000 s hole).
+        let stamps: Vec<(u32, u64)> = (0..30u32)
+            .map(|i| {
+                let t = 1_000_000 + u64::from(i) * 10_000;
+                (i, if i >= 10 { t + 2_000_000_000 } else { t })
+            })
+            .collect();
+        let (times, stats) = times_of(&stamps);
+        let expected: Vec<u64> = (0..30u64).map(|i| 1_000_000 + i * 10_000).collect();
+        assert_eq!(times, expected);
+        assert_eq!(stats.time_jumps, 1);
     }
 
     #[test]
