@@ -298,3 +298,28 @@ fn one_device_clock_glitch_does_not_shift_the_session() {
         .unwrap_or(f64::NAN);
     assert!((last_t - 3.99).abs() < 0.011, "last sample at {last_t} s");
 }
+
+#[test]
+fn overlong_lines_are_counted_as_malformed_and_memory_stays_bounded() {
+    // 14.6 MB of 10 KB lines (printable junk, a sketch gone wrong), then valid samples.
+    const LINES: usize = 1460;
+    let (path, handle) = sketch(LINES + 300, Duration::from_micros(500), |i| {
+        if i < LINES {
+            let mut l: Vec<u8> = (0..10_238).map(|k| b"0123456789,. -"[k % 14]).collect();
+            l.extend_from_slice(b"\r\n");
+            l
+        } else {
+            let seq = u32::try_from(i).unwrap_or(0);
+            sw1_line(seq, 10_000 * i as u64)
+        }
+    });
+    let mut source = SerialSource::open(SerialOptions {
+        port: Some(path),
+        baud: 115_200,
+    });
+    let events = collect(&mut source, handle);
+    let (_, stats) = source.link();
+    assert_eq!(stats.malformed_lines, LINES as u64, "{stats:?}");
+    assert_eq!(samples(&events).count(), 300);
+    assert!(source.decoder_stats().overlong_lines == LINES as u64);
+}

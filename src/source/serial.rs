@@ -67,6 +67,9 @@ const NO_FRAMES_AFTER: Duration = Duration::from_secs(2);
 /// Samples are held back after connecting until the identity arrives (so the rate hint and the
 /// device name come before the first sample), at most this long after the first frame.
 const HOLD_FOR_IDENTITY: Duration = Duration::from_millis(1000);
+/// Events held back for the identity, at most: a second of a 1 kHz device with room to spare.
+/// A device flooding short lines gets them released early rather than growing memory.
+const HOLD_MAX_EVENTS: usize = 4096;
 /// `ID` is resent after this long without an identity, at most [`ID_RETRIES`] times
 /// (firmware-protocol.md, 3.3).
 const ID_RESEND: Duration = Duration::from_millis(250);
@@ -229,9 +232,13 @@ impl SerialSource {
 
     /// Emits an event, or holds it while waiting for the identity.
     fn emit(&mut self, event: SourceEvent, out: &mut Vec<SourceEvent>) {
-        if self.holding {
+        if self.holding && self.held.len() < HOLD_MAX_EVENTS {
             self.held.push(event);
         } else {
+            if self.holding {
+                self.update_info(out);
+                self.release(out);
+            }
             out.push(event);
         }
     }
