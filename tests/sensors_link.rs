@@ -60,7 +60,8 @@ impl Device {
         }
         let mut buf = [0u8; 256];
         if let Ok(n) = self.master.read(&mut buf) {
-            self.id_buf.extend_from_slice(buf.get(..n).unwrap_or_default());
+            self.id_buf
+                .extend_from_slice(buf.get(..n).unwrap_or_default());
         }
         if self.id_buf.windows(3).any(|w| w == b",ID") {
             self.id_buf.clear();
@@ -234,12 +235,19 @@ fn an_untimed_sketch_at_500_hz_is_timed_at_its_real_rate() {
     assert!(times.len() >= 4990, "{} samples", times.len());
     let mut intervals: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
     intervals.sort_by(f64::total_cmp);
-    let at = |q: f64| intervals.get((q * intervals.len() as f64) as usize).copied();
+    let at = |q: f64| {
+        intervals
+            .get((q * intervals.len() as f64) as usize)
+            .copied()
+    };
     let tiny = intervals.iter().filter(|&&d| d <= 10e-6).count();
     let (p5, median, p95) = (at(0.05), at(0.5), at(0.95));
     eprintln!("intervals: 5% {p5:?}, median {median:?}, 95% {p95:?}, {tiny} at <= 10 us");
     assert_eq!(tiny, 0, "intervals of a microsecond");
-    assert!(median.is_some_and(|m| (m - 0.002).abs() < 0.0002), "{median:?}");
+    assert!(
+        median.is_some_and(|m| (m - 0.002).abs() < 0.0002),
+        "{median:?}"
+    );
     assert!(p5.is_some_and(|p| p > 0.001), "5th percentile {p5:?}");
     assert!(p95.is_some_and(|p| p < 0.003), "95th percentile {p95:?}");
     // The measured rate is stated before the first sample (the filter's rate hint).
@@ -280,8 +288,8 @@ fn one_device_clock_glitch_does_not_shift_the_session() {
     };
     let started = Instant::now();
     let stop = AtomicBool::new(false);
-    let report = record(&mut source, &opts, &stop, &mut |_| {})
-        .unwrap_or_else(|e| panic!("record: {e}"));
+    let report =
+        record(&mut source, &opts, &stop, &mut |_| {}).unwrap_or_else(|e| panic!("record: {e}"));
     let took = started.elapsed();
     let _ = handle.join();
     assert_eq!(report.link.time_jumps, 1, "{:?}", report.link);
@@ -322,4 +330,110 @@ fn overlong_lines_are_counted_as_malformed_and_memory_stays_bounded() {
     assert_eq!(stats.malformed_lines, LINES as u64, "{stats:?}");
     assert_eq!(samples(&events).count(), 300);
     assert!(source.decoder_stats().overlong_lines == LINES as u64);
+}
+
+#[test]
+fn a_sketch_in_mps2_and_rads_is_recognised_and_says_so() {
+    use spinewatch::protocol::UnitsStatus;
+    // 3 s of an Adafruit-style sketch at 100 Hz: six plain numbers in m/s² and rad/s.
+    let (path, handle) = sketch(300, Duration::from_millis(10), |i| {
+        let wobble = 0.01 * (i % 7) as f64;
+        format!("{:.2} -0.34 9.79 0.01 -0.02 0.00\r\n", 0.12 + wobble).into_bytes()
+    });
+    let mut source = SerialSource::open(SerialOptions {
+        port: Some(path.clone()),
+        baud: 115_200,
+    });
+    let mut events = Vec::new();
+    while samples(&events).count() < 100 {
+        assert!(
+            !handle.is_finished(),
+            "only {} samples",
+            samples(&events).count()
+        );
+        source.poll(&mut events);
+        thread::sleep(source.poll_interval());
+    }
+    assert!(matches!(source.units(), UnitsStatus::Recognised { .. }));
+    let label = source.info().label;
+    assert!(label.contains("m/s^2 and rad/s"), "{label}");
+    assert_eq!(
+        source.units().metadata().as_deref(),
+        Some("mps2,rads (recognised)")
+    );
+    events.extend(collect(&mut source, handle));
+    let got: Vec<_> = samples(&events).copied().collect();
+    assert_eq!(got.len(), 300, "every line, none lost while recognising");
+    assert!(
+        got.iter()
+            .all(|s| (s.accel_g.z - 9.79 / 9.806_65).abs() < 1e-9)
+    );
+    assert!(
+        got.iter()
+            .all(|s| (s.gyro_dps.x - 0.01f64.to_degrees()).abs() < 1e-9)
+    );
+    // The label came out (in an Info event) before the first sample.
+    let first_sample = events
+        .iter()
+        .position(|e| matches!(e, SourceEvent::Sample(_)))
+        .unwrap_or(usize::MAX);
+    assert!(
+        events
+            .iter()
+            .take(first_sample)
+            .any(|e| matches!(e, SourceEvent::Info(i) if i.label.contains("m/s^2 and rad/s")))
+    );
+}
+
+#[test]
+fn samples_in_units_that_fit_nothing_are_held_back_and_said() {
+    use spinewatch::protocol::UnitsStatus;
+    // Gravity at rest reads 3.7: not g, m/s² or raw counts. Then the user forces g,dps.
+    let (path, handle) = sketch(300, Duration::from_millis(10), |_| {
+        b"1.0 2.0 3.0 0.5 0.5 0.5\r\n".to_vec()
+    });
+    let mut source = SerialSource::open(SerialOptions {
+        port: Some(path),
+        baud: 115_200,
+    });
+    let mut events = Vec::new();
+    let end = Instant::now() + Duration::from_secs(10);
+    while !matches!(source.units(), UnitsStatus::Unrecognised { .. }) {
+        assert!(Instant::now() < end, "units: {:?}", source.units());
+        source.poll(&mut events);
+        thread::sleep(source.poll_interval());
+    }
+    thread::sleep(Duration::from_millis(1200));
+    source.poll(&mut events);
+    assert_eq!(samples(&events).count(), 0, "no angles from unknown units");
+    let label = source.info().label;
+    assert!(label.contains("units could not be recognised"), "{label}");
+    // Lines arrive and parse: the link is up, it is the units that are unknown.
+    assert_eq!(source.link().0, LinkState::Connected);
+    source.set_units("g,dps".parse().unwrap_or_else(|e| panic!("{e}")));
+    let mut events = Vec::new();
+    while samples(&events).count() < 50 {
+        assert!(
+            !handle.is_finished(),
+            "{} samples once forced",
+            samples(&events).count()
+        );
+        source.poll(&mut events);
+        thread::sleep(source.poll_interval());
+    }
+    assert!(matches!(source.units(), UnitsStatus::Forced(_)));
+    let label = source.info().label;
+    assert!(label.contains("g and deg/s (as set)"), "{label}");
+    let _ = collect(&mut source, handle);
+}
+
+#[test]
+fn record_refuses_units_it_cannot_read() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spinewatch"))
+        .args(["record", "--units", "furlongs,fortnights", "--seconds", "1"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("mps2,rads"), "{err}");
 }

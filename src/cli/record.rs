@@ -53,6 +53,11 @@ pub struct RecordArgs {
     /// U0:U1, then forward lean F0:F1. Stored in the file, applied live when F1 has passed.
     #[arg(long, value_name = "U0:U1,F0:F1")]
     pub calibrate: Option<CalibrationWindows>,
+    /// Units of a sketch's plain lines: auto (recognised from gravity at rest and the labels),
+    /// or ACCEL,GYRO: g,dps; mps2,rads; raw:16384,131 (counts per g, per deg/s). $SW1 sensors
+    /// are g and deg/s whatever this says.
+    #[arg(long, value_name = "UNITS", default_value_t = crate::protocol::Units::Auto)]
+    pub units: crate::protocol::Units,
 }
 
 /// What to record and where.
@@ -338,6 +343,7 @@ pub fn main(args: RecordArgs) -> Result<(), super::CliError> {
         port: args.port,
         baud: args.baud,
     });
+    source.set_units(args.units);
     let report = record(&mut source, &opts, &stop, &mut |line| {
         eprintln!("spinewatch: {line}")
     })?;

@@ -16,10 +16,12 @@
 //! allocated per sample line, so decoding runs at hundreds of MB/s — far above any serial link.
 
 use super::error::DecodeError;
-use super::frame::{Command, Frame, SampleFrame};
+use super::frame::{Command, Frame, LineFormat, SampleFrame};
 use super::framing::Framer;
-use super::record::{Record, Stamp};
-use super::{RATE_HZ_MAX, TIME_JUMP_SLACK_US, plain, sw1};
+use super::infer::{Reading, Recogniser, UNITS_WINDOW, Verdict};
+use super::record::{Layout, PlainSample, Record, Stamp, check_limits};
+use super::units::{Units, UnitsStatus};
+use super::{PLAIN_TIME_MAX_S, RATE_HZ_MAX, TIME_JUMP_SLACK_US, plain, sw1};
 
 /// How the decoder interprets what the line itself does not say.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,11 +29,9 @@ pub struct DecoderSettings {
     /// Sample rate in Hz assumed until the device states one (identity line or `RATE` ack).
     /// Only used to judge device-time jumps and to re-anchor time after one. Default 100 Hz.
     pub nominal_rate_hz: f64,
-    /// Raw accelerometer counts per g on `a/g:` lines. Default 16384 (MPU6050 at ±2 g, the
-    /// i2cdevlib `MPU6050_raw` default).
-    pub raw_accel_counts_per_g: f64,
-    /// Raw gyroscope counts per deg/s on `a/g:` lines. Default 131 (MPU6050 at ±250 deg/s).
-    pub raw_gyro_counts_per_dps: f64,
+    /// Units of plain lines: recognised from the data ([`Units::Auto`], the default) or forced.
+    /// `$SW1` records are always g and deg/s.
+    pub units: Units,
     /// Accept the legacy formats (plain six/seven numbers, `a/g:` raw lines). Default `true`;
     /// with `false` every non-`$` line is ignored.
     pub accept_legacy: bool,
@@ -41,8 +41,7 @@ impl Default for DecoderSettings {
     fn default() -> Self {
         Self {
             nominal_rate_hz: 100.0,
-            raw_accel_counts_per_g: 16384.0,
-            raw_gyro_counts_per_dps: 131.0,
+            units: Units::Auto,
             accept_legacy: true,
         }
     }
@@ -60,16 +59,7 @@ impl DecoderSettings {
             } else {
                 d.nominal_rate_hz
             },
-            raw_accel_counts_per_g: if ok(self.raw_accel_counts_per_g) {
-                self.raw_accel_counts_per_g
-            } else {
-                d.raw_accel_counts_per_g
-            },
-            raw_gyro_counts_per_dps: if ok(self.raw_gyro_counts_per_dps) {
-                self.raw_gyro_counts_per_dps
-            } else {
-                d.raw_gyro_counts_per_dps
-            },
+            units: self.units,
             accept_legacy: self.accept_legacy,
         }
     }
@@ -100,6 +90,12 @@ pub struct DecoderStats {
     pub sequence_resets: u64,
     /// Device-time jumps (see "Device time" in `firmware-protocol.md`).
     pub time_jumps: u64,
+    /// Sample lines read: `$SW1` samples past their checksum and plain sample lines, whether
+    /// delivered at once, held while their units are recognised, or dropped after. A source
+    /// measures the line rate from it.
+    pub sample_lines: u64,
+    /// Plain samples dropped because their units could not be recognised.
+    pub units_unrecognised: u64,
 }
 
 /// Streaming decoder of the spinewatch line protocol (and the accepted legacy formats).
@@ -125,6 +121,12 @@ struct State {
     /// are line noise (see [`DecodeError::UncheckedLine`]).
     speaks_sw1: bool,
     clock: Clock,
+    /// Column map of the last header line.
+    layout: Option<Layout>,
+    /// The units stage of plain lines.
+    units: Recogniser,
+    /// Held samples being delivered or dropped (allocated once, reused).
+    released: Vec<PlainSample>,
 }
 
 /// Unwraps device time into a monotonic `u64` µs count, and judges each step against the
@@ -257,6 +259,9 @@ impl Decoder {
                 device_rate_hz: None,
                 speaks_sw1: false,
                 clock: Clock::default(),
+                layout: None,
+                units: Recogniser::new(settings.units),
+                released: Vec::with_capacity(UNITS_WINDOW),
             },
         }
     }
@@ -302,6 +307,8 @@ impl Decoder {
         let state = &mut self.state;
         self.framer
             .flush(&mut |record| state.take_record(record, sink));
+        // The stream ended: what is held is judged on what there is.
+        state.judge_units(sink);
     }
 
     /// Forgets the stream (partial line, last sequence number, device clock and stated rate) but
@@ -313,6 +320,8 @@ impl Decoder {
         self.state.device_rate_hz = None;
         self.state.speaks_sw1 = false;
         self.state.clock = Clock::default();
+        self.state.layout = None;
+        self.state.units.restart(self.state.settings.units);
     }
 
     /// Counts since creation.
@@ -333,6 +342,18 @@ impl Decoder {
     /// Settings in force (after replacing unusable values).
     pub fn settings(&self) -> DecoderSettings {
         self.state.settings
+    }
+
+    /// What is known about the units of the samples (for the status line and the metadata).
+    pub fn units(&self) -> UnitsStatus {
+        self.state.units.status()
+    }
+
+    /// Reads plain lines in `units` from now on (or recognises them again, [`Units::Auto`]);
+    /// samples held while recognising are forgotten.
+    pub fn set_units(&mut self, units: Units) {
+        self.state.settings.units = units;
+        self.state.units.restart(units);
     }
 
     /// Sample rate in Hz the device last stated (identity line or `RATE` ack), if any.
@@ -390,13 +411,18 @@ impl State {
         let record = match line.strip_prefix(b"$") {
             Some(body) => {
                 let record = sw1::parse_sw1(body);
-                // Any record past its checksum proves a protocol device.
-                self.speaks_sw1 |= record.is_ok();
+                // Any record past its checksum proves a protocol device: what plain samples
+                // were held before it were line noise.
+                if record.is_ok() && !self.speaks_sw1 {
+                    self.speaks_sw1 = true;
+                    self.drop_held(DecodeError::UncheckedLine, sink);
+                }
                 record
             }
             None if self.settings.accept_legacy => {
-                match plain::parse_legacy(line, &self.settings) {
-                    Ok(Record::Sample { .. }) if self.speaks_sw1 => Err(DecodeError::UncheckedLine),
+                match plain::parse_legacy(line, self.layout.as_ref()) {
+                    Ok(Record::Plain(_)) if self.speaks_sw1 => Err(DecodeError::UncheckedLine),
+                    Ok(Record::Header(_)) if self.speaks_sw1 => Ok(Record::Ignored),
                     other => other,
                 }
             }
@@ -405,6 +431,13 @@ impl State {
         match record {
             Err(error) => self.reject(error, sink),
             Ok(Record::Ignored) => bump(&mut self.stats.ignored_lines),
+            Ok(Record::Header(layout)) => {
+                // A sketch (re)starting: its columns, and its units to recognise afresh.
+                self.judge_units(sink);
+                self.layout = Some(layout);
+                self.units.restart(self.settings.units);
+                bump(&mut self.stats.ignored_lines);
+            }
             Ok(Record::Other(frame)) => {
                 match &frame {
                     Frame::Identity(id) => self.device_rate_hz = Some(f64::from(id.rate_hz)),
@@ -416,6 +449,10 @@ impl State {
                 bump(&mut self.stats.frames_ok);
                 sink(Ok(frame));
             }
+            Ok(Record::Plain(sample)) => {
+                bump(&mut self.stats.sample_lines);
+                self.plain_sample(sample, sink);
+            }
             Ok(Record::Sample {
                 seq,
                 stamp,
@@ -423,26 +460,131 @@ impl State {
                 gyro_dps,
                 format,
             }) => {
-                let gap = self.track_sequence(seq, sink);
-                let device_time_us = stamp.map(|stamp| {
-                    let period = self.period_us();
-                    let (time, jump) = self.clock.advance(stamp, gap, period);
-                    if let Some(jump) = jump {
-                        bump(&mut self.stats.time_jumps);
-                        self.report(jump, sink);
-                    }
-                    time
-                });
-                bump(&mut self.stats.frames_ok);
-                sink(Ok(Frame::Sample(SampleFrame {
-                    seq,
-                    device_time_us,
-                    accel_g,
-                    gyro_dps,
-                    format,
-                })));
+                bump(&mut self.stats.sample_lines);
+                self.units.protocol();
+                self.deliver(seq, stamp, accel_g, gyro_dps, format, sink);
             }
         }
+    }
+
+    /// A sample in g and deg/s through sequence and clock, out as a frame.
+    fn deliver<F: FnMut(Result<Frame, DecodeError>)>(
+        &mut self,
+        seq: Option<u32>,
+        stamp: Option<Stamp>,
+        accel_g: [f64; 3],
+        gyro_dps: [f64; 3],
+        format: LineFormat,
+        sink: &mut F,
+    ) {
+        let gap = self.track_sequence(seq, sink);
+        let device_time_us = stamp.map(|stamp| {
+            let period = self.period_us();
+            let (time, jump) = self.clock.advance(stamp, gap, period);
+            if let Some(jump) = jump {
+                bump(&mut self.stats.time_jumps);
+                self.report(jump, sink);
+            }
+            time
+        });
+        bump(&mut self.stats.frames_ok);
+        sink(Ok(Frame::Sample(SampleFrame {
+            seq,
+            device_time_us,
+            accel_g,
+            gyro_dps,
+            format,
+        })));
+    }
+
+    /// A plain sample: read in its units if they are known, else held until they are.
+    fn plain_sample<F: FnMut(Result<Frame, DecodeError>)>(
+        &mut self,
+        sample: PlainSample,
+        sink: &mut F,
+    ) {
+        if let Some(reading) = self.units.reading_for(&sample) {
+            self.deliver_plain(sample, reading, sink);
+            return;
+        }
+        if self.units.ends_window(&sample) {
+            self.judge_units(sink);
+        }
+        if self.units.hold(sample) {
+            self.judge_units(sink);
+        }
+    }
+
+    /// Judges the held samples' units and delivers them, or drops them if none fit.
+    fn judge_units<F: FnMut(Result<Frame, DecodeError>)>(&mut self, sink: &mut F) {
+        match self.units.judge() {
+            None => {}
+            Some(Verdict::Read(reading)) => {
+                let mut held = std::mem::take(&mut self.released);
+                self.units.take_held(&mut held);
+                for sample in held.drain(..) {
+                    self.deliver_plain(sample, reading, sink);
+                }
+                self.released = held;
+            }
+            Some(Verdict::Unrecognised { gravity }) => {
+                let dropped = self.units.held_len();
+                self.drop_held(
+                    DecodeError::UnitsUnrecognised {
+                        gravity_milli: (gravity * 1000.0).round().clamp(0.0, 1e15) as u64,
+                        dropped: u32::try_from(dropped).unwrap_or(u32::MAX),
+                    },
+                    sink,
+                );
+            }
+        }
+    }
+
+    /// Drops the held samples: counted and reported as `why` (unrecognised units once for the
+    /// lot; line noise in a `$SW1` stream as one malformed line each).
+    fn drop_held<F: FnMut(Result<Frame, DecodeError>)>(&mut self, why: DecodeError, sink: &mut F) {
+        let mut held = std::mem::take(&mut self.released);
+        self.units.take_held(&mut held);
+        if !held.is_empty() {
+            if let DecodeError::UnitsUnrecognised { .. } = why {
+                let n = u64::try_from(held.len()).unwrap_or(u64::MAX);
+                self.stats.units_unrecognised = self.stats.units_unrecognised.saturating_add(n);
+                self.report(why, sink);
+            } else {
+                for _ in held.iter() {
+                    self.reject(why, sink);
+                }
+            }
+        }
+        held.clear();
+        self.released = held;
+    }
+
+    /// A plain sample in known units: converted to g, deg/s and µs, checked, delivered.
+    fn deliver_plain<F: FnMut(Result<Frame, DecodeError>)>(
+        &mut self,
+        sample: PlainSample,
+        reading: Reading,
+        sink: &mut F,
+    ) {
+        let (accel_g, gyro_dps) = reading.units.convert(sample.accel, sample.gyro);
+        if let Err(error) = check_limits(&accel_g, &gyro_dps) {
+            self.reject(error, sink);
+            return;
+        }
+        let stamp = match sample.time {
+            None => None,
+            Some(t) => {
+                let us = t * reading.time.us();
+                if !(0.0..=PLAIN_TIME_MAX_S * 1e6).contains(&us) {
+                    self.reject(DecodeError::OutOfRange { field: "t_s" }, sink);
+                    return;
+                }
+                // At most 1e15 µs, far inside i64.
+                Some(Stamp::Plain(us.round() as i64))
+            }
+        };
+        self.deliver(None, stamp, accel_g, gyro_dps, sample.format, sink);
     }
 
     /// Updates sequence tracking; returns the sample periods elapsed (`None` after a reset).
@@ -495,7 +637,6 @@ impl State {
 mod tests {
     use super::super::test_support::{decode, line, sample, samples};
     use super::*;
-    use crate::protocol::LineFormat;
     use crate::protocol::DeviceIdentity;
     use crate::protocol::encode_identity;
 
@@ -580,7 +721,12 @@ mod tests {
         assert_eq!(stats.time_jumps, 1);
         // The same backwards: one jump, nothing shifted.
         let stamps: Vec<(u32, u64)> = (0..30u32)
-            .map(|i| (i, 5_000_000 + u64::from(i) * 10_000 - u64::from(i == 10) * 4_000_000))
+            .map(|i| {
+                (
+                    i,
+                    5_000_000 + u64::from(i) * 10_000 - u64::from(i == 10) * 4_000_000,
+                )
+            })
             .collect();
         let (times, stats) = times_of(&stamps);
         let expected: Vec<u64> = (0..30u64).map(|i| 5_000_000 + i * 10_000).collect();
@@ -678,8 +824,7 @@ mod tests {
     fn bad_settings_fall_back_to_defaults() {
         let d = Decoder::new(DecoderSettings {
             nominal_rate_hz: 0.0,
-            raw_accel_counts_per_g: f64::NAN,
-            raw_gyro_counts_per_dps: -1.0,
+            units: Units::Auto,
             accept_legacy: true,
         });
         assert_eq!(d.settings(), DecoderSettings::default());

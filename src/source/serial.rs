@@ -26,7 +26,7 @@ use ringbuf::{HeapCons, HeapRb};
 
 use crate::protocol::{
     Command, CommandName, Decoder, DecoderSettings, DeviceIdentity, Frame, NakReason, SampleFrame,
-    encode_command,
+    Units, UnitsStatus, encode_command,
 };
 use crate::sample::ImuSample;
 use crate::source::{LinkState, LinkStats, SampleSource, SourceEvent, SourceInfo, SourceKind};
@@ -124,6 +124,8 @@ pub struct SerialSource {
     id_asked_at: Option<Instant>,
     id_retries: u32,
     time: TimeBase,
+    /// The units the label last stated (changes of outcome only).
+    units_shown: UnitsStatus,
     // Holding samples until the identity arrives.
     holding: bool,
     hold_until: Option<Instant>,
@@ -194,6 +196,7 @@ impl SerialSource {
             id_asked_at: None,
             id_retries: 0,
             time: TimeBase::default(),
+            units_shown: UnitsStatus::Unknown,
             holding: true,
             hold_until: None,
             held: Vec::new(),
@@ -209,6 +212,20 @@ impl SerialSource {
     /// The device's identity, once it has sent one.
     pub fn identity(&self) -> Option<&DeviceIdentity> {
         self.identity.as_ref()
+    }
+
+    /// Reads plain lines in `units` from now on, or recognises them ([`Units::Auto`], the
+    /// default). `$SW1` devices are g and deg/s whatever this says.
+    pub fn set_units(&mut self, units: Units) {
+        self.decoder.set_units(units);
+    }
+
+    /// What is known about the units of the samples: the protocol's, forced, recognised (and
+    /// from what), or that samples arrive whose units could not be recognised (then they are
+    /// held back, not read as angles). Its `Display` is the phrase the label carries for a
+    /// plain sketch, [`UnitsStatus::metadata`] the value for a recording's `# units=`.
+    pub fn units(&self) -> UnitsStatus {
+        self.decoder.units()
     }
 
     /// Decoder counters (bytes, frames, every kind of error) since the source was opened.
@@ -263,11 +280,14 @@ impl SerialSource {
                 id.model,
             );
         } else {
-            // No identity (a plain sketch): the rate its lines arrive at, to the hertz.
+            // No identity (a plain sketch): the rate its lines arrive at, to the hertz, and the
+            // units its lines are read in.
             info.rate_hz = self.time.measured_rate_hz().map(f64::round);
-            if let Some(p) = &info.port {
-                info.label = p.clone();
-            }
+            let port = info.port.as_deref().unwrap_or("serial sensor");
+            info.label = match self.units_shown {
+                UnitsStatus::Unknown | UnitsStatus::Protocol => port.to_string(),
+                units => format!("{port} — {units}"),
+            };
         }
         if info != self.info {
             self.info = info.clone();
@@ -305,6 +325,7 @@ impl SerialSource {
             left -= got;
             let mut chunk = std::mem::take(&mut self.chunk);
             let mut others = std::mem::take(&mut self.others);
+            let lines_before = self.decoder.stats().sample_lines;
             self.decoder.push(
                 self.scratch.get(..got).unwrap_or_default(),
                 &mut |frame| match frame {
@@ -313,11 +334,27 @@ impl SerialSource {
                 },
             );
             self.last_bytes_at = Some(at);
-            if !chunk.is_empty() || !others.is_empty() {
+            // Every sample line counts for the rate and the link's health, also one held back
+            // while its units are recognised (or dropped because they could not be).
+            let lines = self
+                .decoder
+                .stats()
+                .sample_lines
+                .saturating_sub(lines_before);
+            self.time
+                .arrived(at, usize::try_from(lines).unwrap_or(usize::MAX));
+            if lines > 0 || !others.is_empty() {
                 self.last_frame_at = Some(at);
             }
             for frame in others.drain(..) {
                 self.on_frame(frame, out);
+            }
+            let units = self.decoder.units();
+            if !units.same_outcome(&self.units_shown) {
+                tracing::info!("sensor units: {units}");
+                self.units_shown = units;
+                // Ahead of the samples it concerns.
+                self.update_info(out);
             }
             self.stamp(&mut chunk, at, out);
             chunk.clear();
@@ -368,7 +405,6 @@ impl SerialSource {
     fn stamp(&mut self, chunk: &mut [Pending], at: Instant, out: &mut Vec<SourceEvent>) {
         let period = self.nominal_period_s();
         let count = chunk.len();
-        self.time.arrived(at, count);
         for (i, p) in chunk.iter().enumerate() {
             if self.holding && self.hold_until.is_none() {
                 self.hold_until = Some(at + HOLD_FOR_IDENTITY);
