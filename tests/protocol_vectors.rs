@@ -408,7 +408,10 @@ fn plain_mps2() {
         [0.01f64.to_degrees(), (-0.02f64).to_degrees(), 0.0],
         "gyro",
     );
-    assert_eq!((first.format, first.device_time_us), (LineFormat::Plain, None));
+    assert_eq!(
+        (first.format, first.device_time_us),
+        (LineFormat::Plain, None)
+    );
     assert_eq!(stats.frames_ok, 3);
 }
 
@@ -438,7 +441,11 @@ fn playground() {
         [-601.0 / 8192.0, 178.0 / 8192.0, 8145.0 / 8192.0],
         "accel",
     );
-    assert_close(first.gyro_dps, [-65.0 / 65.5, 131.0 / 65.5, 6.0 / 65.5], "gyro");
+    assert_close(
+        first.gyro_dps,
+        [-65.0 / 65.5, 131.0 / 65.5, 6.0 / 65.5],
+        "gyro",
+    );
     assert_eq!(first.format, LineFormat::Labelled);
 }
 

@@ -190,7 +190,7 @@ fn sample(
 ) -> Result<Record, DecodeError> {
     const FIELDS: [&str; 6] = ["ax", "ay", "az", "gx", "gy", "gz"];
     for (v, field) in axes.iter().zip(FIELDS) {
-        if !(v.abs() <= RAW_COUNT_LIMIT) {
+        if !(-RAW_COUNT_LIMIT..=RAW_COUNT_LIMIT).contains(v) {
             return Err(DecodeError::OutOfRange { field });
         }
     }

@@ -132,12 +132,12 @@ pub(super) fn number(field: &'static str, bytes: &[u8], limit: f64) -> Result<f6
 /// Rejects a sample with any axis beyond the protocol limits (g, deg/s).
 pub(super) fn check_limits(accel_g: &[f64; 3], gyro_dps: &[f64; 3]) -> Result<(), DecodeError> {
     for (v, field) in accel_g.iter().zip(ACCEL_FIELDS) {
-        if !(v.abs() <= ACCEL_LIMIT_G) {
+        if !(-ACCEL_LIMIT_G..=ACCEL_LIMIT_G).contains(v) {
             return Err(DecodeError::OutOfRange { field });
         }
     }
     for (v, field) in gyro_dps.iter().zip(GYRO_FIELDS) {
-        if !(v.abs() <= GYRO_LIMIT_DPS) {
+        if !(-GYRO_LIMIT_DPS..=GYRO_LIMIT_DPS).contains(v) {
             return Err(DecodeError::OutOfRange { field });
         }
     }

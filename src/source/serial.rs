@@ -299,6 +299,8 @@ impl SerialSource {
     /// The link was lost (or the reader gave up on a port): forget the stream.
     fn on_lost(&mut self, reason: String, out: &mut Vec<SourceEvent>) {
         self.decoder.reset_stream();
+        // Whatever comes back has its units found again.
+        self.units_shown = UnitsStatus::Unknown;
         self.last_frame_at = None;
         self.id_asked_at = None;
         self.id_retries = 0;

@@ -30,6 +30,9 @@ const RHYTHM_SPAN_S: f64 = 2.0;
 /// Fewest lines, and shortest span in seconds, a rate is measured from.
 const RHYTHM_MIN_LINES: u64 = 3;
 const RHYTHM_MIN_SPAN_S: f64 = 0.01;
+/// Span of arrivals, seconds, before the measured rate is stated as the source's rate (the
+/// period is used for timing from the first few lines; a stated rate should not wobble).
+const RHYTHM_STATED_SPAN_S: f64 = 0.5;
 /// Nothing read for this long (seconds) is a pause, not part of the rhythm.
 const RHYTHM_PAUSE_S: f64 = 0.5;
 /// Share of the difference between arrival and rhythm an untimed line's time moves towards its
@@ -45,6 +48,8 @@ pub struct Rhythm {
     lines: u64,
     /// Last measured period between lines, seconds.
     period_s: Option<f64>,
+    /// The period has been measured over [`RHYTHM_STATED_SPAN_S`] at least once.
+    settled: bool,
 }
 
 impl Rhythm {
@@ -75,6 +80,7 @@ impl Rhythm {
             let n = n1.saturating_sub(*n0);
             if n >= RHYTHM_MIN_LINES && span_s >= RHYTHM_MIN_SPAN_S {
                 self.period_s = Some(span_s / n as f64);
+                self.settled |= span_s >= RHYTHM_STATED_SPAN_S;
             }
         }
     }
@@ -82,6 +88,11 @@ impl Rhythm {
     /// The measured period between lines, seconds, once there is one.
     pub fn period_s(&self) -> Option<f64> {
         self.period_s
+    }
+
+    /// The measured line rate in Hz, once measured over at least [`RHYTHM_STATED_SPAN_S`].
+    pub fn settled_rate_hz(&self) -> Option<f64> {
+        self.settled.then_some(self.period_s?).map(|p| 1.0 / p)
     }
 
     /// Forgets the reads (the link was lost), keeping the last measure as a first guess.
@@ -129,9 +140,9 @@ impl TimeBase {
         self.rhythm.arrived(at, lines);
     }
 
-    /// The line rate measured from arrivals, Hz, once there is one.
+    /// The line rate measured from arrivals, Hz, once measured over half a second.
     pub fn measured_rate_hz(&self) -> Option<f64> {
-        self.rhythm.period_s().map(|p| 1.0 / p)
+        self.rhythm.settled_rate_hz()
     }
 
     /// The time of one sample: `device_us` and `seq` from its frame (if the format has them),
