@@ -352,20 +352,23 @@ fn labelled(line: &[u8]) -> Result<Record, DecodeError> {
     )
 }
 
-/// A line without numbers: a header if its columns name all six axes, else text.
+/// A line without numbers: a header if its columns name all six axes, else text. Columns are
+/// split on commas (one trailing comma allowed), else on tabs, else on runs of spaces.
 fn header(line: &[u8]) -> Option<Record> {
-    let sep: fn(&u8) -> bool = if line.contains(&b',') {
+    let by_comma = line.contains(&b',');
+    let sep: fn(&u8) -> bool = if by_comma {
         |b| *b == b','
     } else if line.contains(&b'\t') {
         |b| *b == b'\t'
     } else {
-        is_blank
+        |b| *b == b' '
     };
     let mut assignment = Assignment::default();
     let mut columns = 0usize;
-    for column in line.split(sep).map(<[u8]>::trim_ascii) {
-        if column.is_empty() && columns > 0 && line.ends_with(b",") {
-            break; // a trailing comma
+    let mut parts = line.split(sep).map(<[u8]>::trim_ascii).peekable();
+    while let Some(column) = parts.next() {
+        if column.is_empty() && (!by_comma || parts.peek().is_none()) {
+            continue; // a run of blanks, or one trailing comma
         }
         if columns >= MAX_COLUMNS {
             return None;
@@ -483,6 +486,10 @@ mod tests {
             panic!("not a header");
         };
         assert_eq!(l.hints.time, Some(TimeUnit::Seconds));
+        let Ok(Record::Header(l)) = parse_legacy(b"ax  ay   az gx gy gz ", None) else {
+            panic!("not a header");
+        };
+        assert_eq!((l.columns, l.axes), (6, [0, 1, 2, 3, 4, 5]));
         assert!(matches!(
             parse_legacy(b"ax ay az gx gy", None),
             Ok(Record::Ignored)
