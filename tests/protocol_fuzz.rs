@@ -161,6 +161,11 @@ fn make_input(rng: &mut Rng, out: &mut Vec<u8>) {
 fn check_events(events: &[Result<Frame, DecodeError>], last_time: &mut Option<u64>) -> usize {
     let mut samples = 0;
     for event in events {
+        // Error texts never quote the hostile line: they stay one short line whatever came in.
+        if let Err(e) = event {
+            let text = e.to_string();
+            assert!(text.len() <= 120 && !text.contains('\n'), "{text}");
+        }
         if let Ok(Frame::Sample(s)) = event {
             samples += 1;
             for v in s.accel_g {

@@ -128,17 +128,26 @@ fn every_vector_in_the_document_is_tested() {
     ids.sort();
     let mut tested = vec![
         "vector-bad-checksum",
+        "vector-clock-glitch",
         "vector-commands",
+        "vector-header",
+        "vector-header-units",
         "vector-identity",
         "vector-mpu-raw",
         "vector-plain",
+        "vector-plain-mps2",
+        "vector-plain-raw",
         "vector-plain-timed",
+        "vector-playground",
+        "vector-plotter",
         "vector-replies",
         "vector-resync",
         "vector-rollover",
         "vector-sample",
         "vector-sequence-gap",
+        "vector-sw1-then-plain",
         "vector-time-jump",
+        "vector-units-unrecognised",
     ];
     tested.sort();
     assert_eq!(ids, tested);
@@ -376,6 +385,150 @@ fn mpu_raw() {
         vector("vector-mpu-raw").contains(&b'\t'),
         "a/g line lost its tabs"
     );
+}
+
+/// Standard gravity, m/s² per g.
+const G: f64 = 9.806_65;
+
+fn assert_close(got: [f64; 3], want: [f64; 3], what: &str) {
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() < 1e-9, "{what}: {got:?} vs {want:?}");
+    }
+}
+
+#[test]
+fn plain_mps2() {
+    let (events, stats) = decode("vector-plain-mps2");
+    let s = samples(&events);
+    assert_eq!(s.len(), 3);
+    let first = s.first().copied().unwrap_or_else(|| panic!("no sample"));
+    assert_close(first.accel_g, [0.12 / G, -0.34 / G, 9.79 / G], "accel");
+    assert_close(
+        first.gyro_dps,
+        [0.01f64.to_degrees(), (-0.02f64).to_degrees(), 0.0],
+        "gyro",
+    );
+    assert_eq!(
+        (first.format, first.device_time_us),
+        (LineFormat::Plain, None)
+    );
+    assert_eq!(stats.frames_ok, 3);
+}
+
+#[test]
+fn plotter() {
+    let (events, _) = decode("vector-plotter");
+    let s = samples(&events);
+    assert_eq!(s.len(), 2);
+    let first = s.first().copied().unwrap_or_else(|| panic!("no sample"));
+    assert_close(first.accel_g, [0.12 / G, -0.34 / G, 9.79 / G], "accel");
+    assert_close(
+        first.gyro_dps,
+        [0.01f64.to_degrees(), (-0.02f64).to_degrees(), 0.0],
+        "gyro",
+    );
+    assert_eq!(first.format, LineFormat::Labelled);
+}
+
+#[test]
+fn playground() {
+    let (events, _) = decode("vector-playground");
+    let s = samples(&events);
+    assert_eq!(s.len(), 1);
+    let first = s.first().copied().unwrap_or_else(|| panic!("no sample"));
+    assert_close(
+        first.accel_g,
+        [-601.0 / 8192.0, 178.0 / 8192.0, 8145.0 / 8192.0],
+        "accel",
+    );
+    assert_close(
+        first.gyro_dps,
+        [-65.0 / 65.5, 131.0 / 65.5, 6.0 / 65.5],
+        "gyro",
+    );
+    assert_eq!(first.format, LineFormat::Labelled);
+}
+
+#[test]
+fn plain_raw() {
+    let (events, _) = decode("vector-plain-raw");
+    let s = samples(&events);
+    let first = s.first().copied().unwrap_or_else(|| panic!("no sample"));
+    assert_close(
+        first.accel_g,
+        [-1202.0 / 16384.0, 356.0 / 16384.0, 16290.0 / 16384.0],
+        "accel",
+    );
+    assert_close(first.gyro_dps, [-1.0, 2.0, 13.0 / 131.0], "gyro");
+    assert!(
+        vector("vector-plain-raw").contains(&b'\t'),
+        "raw line lost its tabs"
+    );
+}
+
+#[test]
+fn header() {
+    let (events, stats) = decode("vector-header");
+    let s = samples(&events);
+    let times: Vec<_> = s.iter().map(|s| s.device_time_us).collect();
+    assert_eq!(times, [Some(5_000_000), Some(5_010_000), Some(5_020_000)]);
+    let first = s.first().copied().unwrap_or_else(|| panic!("no sample"));
+    assert_close(first.accel_g, [0.10 / G, -0.30 / G, 9.80 / G], "accel");
+    assert_eq!(first.format, LineFormat::PlainTimed);
+    assert_eq!((stats.ignored_lines, stats.frames_ok), (1, 3));
+}
+
+#[test]
+fn header_units() {
+    let (events, _) = decode("vector-header-units");
+    let s = samples(&events);
+    let times: Vec<_> = s.iter().map(|s| s.device_time_us).collect();
+    assert_eq!(times, [Some(0), Some(10_000)]);
+    assert_eq!(s.first().map(|s| s.accel_g), Some([0.012, -0.998, 0.051]));
+    assert_eq!(s.first().map(|s| s.gyro_dps), Some([0.12, -0.05, 0.3]));
+}
+
+#[test]
+fn units_unrecognised() {
+    let (events, stats) = decode("vector-units-unrecognised");
+    assert!(samples(&events).is_empty());
+    assert_eq!(
+        errors(&events),
+        [DecodeError::UnitsUnrecognised {
+            gravity_milli: 3742,
+            dropped: 2
+        }]
+    );
+    assert_eq!((stats.units_unrecognised, stats.malformed_lines), (2, 0));
+}
+
+#[test]
+fn sw1_then_plain() {
+    let (events, stats) = decode("vector-sw1-then-plain");
+    assert_eq!(
+        samples(&events).iter().map(|s| s.seq).collect::<Vec<_>>(),
+        [Some(20), Some(21)]
+    );
+    assert_eq!(errors(&events), [DecodeError::UncheckedLine]);
+    assert_eq!(stats.malformed_lines, 1);
+}
+
+#[test]
+fn clock_glitch() {
+    let (events, stats) = decode("vector-clock-glitch");
+    let times: Vec<_> = samples(&events).iter().map(|s| s.device_time_us).collect();
+    assert_eq!(
+        times,
+        [Some(400_000), Some(410_000), Some(420_000), Some(430_000)]
+    );
+    assert_eq!(
+        errors(&events),
+        [DecodeError::TimeJump {
+            step_us: 2_000_010_000,
+            expected_us: 10_000
+        }]
+    );
+    assert_eq!(stats.time_jumps, 1);
 }
 
 #[test]

@@ -823,8 +823,12 @@ impl Engine {
                 .notice(format!("settings not applied: {e}"));
             return;
         }
-        let reopen = (new.port.clone(), new.baud)
-            != (self.settings.port.clone(), self.settings.baud)
+        let reopen = (new.port.clone(), new.baud, new.serial_units.clone())
+            != (
+                self.settings.port.clone(),
+                self.settings.baud,
+                self.settings.serial_units.clone(),
+            )
             && matches!(self.active, Active::Live(_));
         if new.posture != *self.driver.config() {
             self.driver.set_config(new.posture.clone());
@@ -900,7 +904,11 @@ impl Engine {
         self.stop_recording();
         let opened = match &choice {
             SourceChoice::Demo => None,
-            SourceChoice::Serial { port, baud } => match ports::open_serial(port.clone(), *baud) {
+            SourceChoice::Serial { port, baud } => match ports::open_serial(
+                port.clone(),
+                *baud,
+                self.settings.serial_units.parse().unwrap_or_default(),
+            ) {
                 Ok(source) => Some(source),
                 Err(e) => {
                     if user_asked || port.is_some() {

@@ -27,6 +27,12 @@ pub fn probe_sensor(timeout: Duration) -> Option<String> {
 }
 
 /// Opens a serial sensor; `port: None` finds it (and finds it again after every unplug).
-pub fn open_serial(port: Option<String>, baud: u32) -> Result<Box<dyn SampleSource>, String> {
-    Ok(Box::new(SerialSource::open(SerialOptions { port, baud })))
+pub fn open_serial(
+    port: Option<String>,
+    baud: u32,
+    units: crate::protocol::Units,
+) -> Result<Box<dyn SampleSource>, String> {
+    let mut source = SerialSource::open(SerialOptions { port, baud });
+    source.set_units(units);
+    Ok(Box::new(source))
 }

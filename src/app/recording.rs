@@ -128,6 +128,7 @@ mod tests {
             rate_hz: Some(100.0),
             battery_pct: None,
             device_time: true,
+            units: None,
         };
         let noon = chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
             .and_then(|d| d.and_hms_opt(12, 0, 0))

@@ -88,6 +88,9 @@ pub struct Settings {
     pub close_to_tray: bool,
     /// Start spinewatch (minimised) when the desktop session starts: an XDG autostart entry.
     pub start_at_login: bool,
+    /// Units of a plain-line sketch: `auto`, or forced as `g,dps`, `mps2,rads`,
+    /// `raw:16384,131` (see `protocol::Units`).
+    pub serial_units: String,
 }
 
 impl Default for Settings {
@@ -105,6 +108,7 @@ impl Default for Settings {
             day_starts_at_min: 0,
             close_to_tray: true,
             start_at_login: false,
+            serial_units: "auto".into(),
         }
     }
 }
@@ -132,6 +136,9 @@ impl Settings {
                 "baud {} is not one of {BAUD_RATES:?}",
                 self.baud
             )));
+        }
+        if let Err(e) = self.serial_units.parse::<crate::protocol::Units>() {
+            return Err(SettingsError(format!("serial_units: {e}")));
         }
         if self.day_starts_at_min > 720 {
             return Err(SettingsError(

@@ -307,6 +307,7 @@ impl Shared {
                 rate_hz: None,
                 battery_pct: None,
                 device_time: true,
+                units: None,
             },
             link: LinkState::Connecting,
             link_stats: LinkStats::default(),

@@ -60,6 +60,11 @@ pub struct RecordArgs {
     /// Replace an --events file that already exists (a recording is never overwritten).
     #[arg(long)]
     pub force: bool,
+    /// Units of a sketch's plain lines: auto (recognised from gravity at rest and the labels),
+    /// or ACCEL,GYRO: g,dps; mps2,rads; raw:16384,131 (counts per g, per deg/s). $SW1 sensors
+    /// are g and deg/s whatever this says.
+    #[arg(long, value_name = "UNITS", default_value_t = crate::protocol::Units::Auto)]
+    pub units: crate::protocol::Units,
 }
 
 /// What to record and where.
@@ -412,6 +417,7 @@ pub fn main(args: RecordArgs) -> Result<(), super::CliError> {
         port: args.port,
         baud: args.baud,
     });
+    source.set_units(args.units);
     let report = record(&mut source, &opts, &stop, &mut |line| {
         eprintln!("spinewatch: {line}")
     })?;

@@ -7,7 +7,9 @@
 ///
 /// The first group rejects the line (no frame). The stream anomalies
 /// ([`SequenceGap`](Self::SequenceGap), [`SequenceReset`](Self::SequenceReset),
-/// [`TimeJump`](Self::TimeJump)) are reported *and* the sample frame is still delivered.
+/// [`TimeJump`](Self::TimeJump)) are reported *and* the sample frame is still delivered;
+/// [`UnitsUnrecognised`](Self::UnitsUnrecognised) is about the stream too (its lines were
+/// fine), counted in `units_unrecognised` rather than as malformed lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     /// The CRC computed over the line (`expected`) differs from the one printed on it (`found`).
@@ -33,6 +35,26 @@ pub enum DecodeError {
     /// was lost (typically the first line after the port opens).
     #[error("protocol line without its `$` start")]
     MissingStart,
+    /// A plain sample line (no checksum) from a device that has sent checksum-valid `$SW1`
+    /// records: a protocol device sends only checksummed samples, so this is line noise that
+    /// happens to read as numbers, and is dropped rather than taken as a sample.
+    #[error("plain sample line in a checksummed `$SW1` stream (line noise)")]
+    UncheckedLine,
+    /// Plain samples arrive but their units could not be recognised: gravity at rest reads
+    /// `gravity_milli / 1000` in the printed unit, which is none of g, m/s² or raw counts at the
+    /// usual scales. The `dropped` samples held while recognising are dropped, not misread.
+    #[error(
+        "units not recognised (gravity at rest reads {}.{:03}: not g, m/s^2 or raw counts); \
+         {dropped} samples dropped",
+        .gravity_milli / 1000,
+        .gravity_milli % 1000
+    )]
+    UnitsUnrecognised {
+        /// Median acceleration magnitude over the held samples, printed unit, × 1000.
+        gravity_milli: u64,
+        /// Samples dropped.
+        dropped: u32,
+    },
     /// A `$SW1` line with no `*` checksum separator.
     #[error("`$SW1` line has no `*` checksum")]
     MissingChecksum,
@@ -114,6 +136,7 @@ impl DecodeError {
             DecodeError::SequenceGap { .. }
                 | DecodeError::SequenceReset { .. }
                 | DecodeError::TimeJump { .. }
+                | DecodeError::UnitsUnrecognised { .. }
         )
     }
 }

@@ -7,14 +7,20 @@ use crate::sample::ImuSample;
 pub enum LineFormat {
     /// `$SW1,S,...` protocol line: sequence number and device time present, CRC-checked.
     Sw1,
-    /// Six plain numbers `ax ay az gx gy gz` (g, deg/s). No sequence, no device time, no checksum.
+    /// Six plain numbers `ax ay az gx gy gz` (or the columns a header named), in units
+    /// recognised or forced. No sequence, no device time, no checksum.
     Plain,
-    /// Seven plain numbers `t ax ay az gx gy gz` (t in seconds since an arbitrary device epoch).
-    /// Device time present (microsecond resolution at best), no sequence, no checksum.
+    /// Seven plain numbers `t ax ay az gx gy gz` (or a header with a time column): t since an
+    /// arbitrary device epoch, in seconds (or a unit named or recognised). Device time present
+    /// (microsecond resolution at best), no sequence, no checksum.
     PlainTimed,
-    /// `a/g:` line of i2cdevlib's `MPU6050_raw` example: six raw counts, scaled with
-    /// [`DecoderSettings`](super::DecoderSettings). No sequence, no device time, no checksum.
+    /// `a/g:` line of i2cdevlib's `MPU6050_raw` example: six raw counts, their scale
+    /// recognised from gravity (or as [`DecoderSettings::units`](super::DecoderSettings) says).
+    /// No sequence, no device time, no checksum.
     MpuRaw,
+    /// `Label:value` pairs (`AccelX:0.12,AccelY:…`, `AcX = -1202 | …`), with or without a time
+    /// label. No sequence, no checksum.
+    Labelled,
 }
 
 impl LineFormat {

@@ -23,7 +23,11 @@
 //! * `framing` — bytes of any chunking into records: line assembly, the [`MAX_LINE_LEN`]
 //!   bound, resynchronising on the next terminator or `$`;
 //! * `sw1` — one checksummed `$SW1` record into a sample, identity, command, ack or nak;
-//! * `plain` — the legacy lines: six or seven plain numbers and i2cdevlib `a/g:` raw counts;
+//! * `plain` — the legacy lines: six or seven plain numbers, a header naming columns,
+//!   `Label:value` pairs, i2cdevlib `a/g:` raw counts — their numbers as printed; `labels` —
+//!   the names and unit words sketches print;
+//! * `units`, `infer` — the units plain lines are in ([`Units`], [`UnitsStatus`]): forced, or
+//!   recognised from the gravity reading at rest and the labels, samples held until known;
 //! * `record` — what both parsers hand on (a sample before stream state) and their shared
 //!   field checks;
 //! * `stream` — the [`Decoder`]: sequence gaps and resets, device-time unwrapping and jumps,
@@ -36,12 +40,15 @@ mod encode;
 mod error;
 mod frame;
 mod framing;
+mod infer;
+mod labels;
 mod plain;
 mod record;
 mod stream;
 mod sw1;
 #[cfg(test)]
 mod test_support;
+mod units;
 
 pub use crc::{CRC16_INIT, CRC16_POLY, crc16, crc16_update};
 pub use encode::{encode_ack, encode_command, encode_identity, encode_nak, encode_sample};
@@ -49,7 +56,12 @@ pub use error::DecodeError;
 pub use frame::{
     Command, CommandName, DeviceIdentity, Frame, LineFormat, Nak, NakReason, SampleFrame,
 };
+pub use infer::UNITS_WINDOW;
 pub use stream::{Decoder, DecoderSettings, DecoderStats};
+pub use units::{
+    AccelUnit, GyroUnit, RAW_SCALES, STANDARD_GRAVITY_MPS2, SampleUnits, Scale, Units, UnitsError,
+    UnitsStatus,
+};
 
 /// Protocol version implemented here; lines are tagged `$SW1`.
 pub const PROTOCOL_VERSION: u8 = 1;
@@ -96,5 +108,6 @@ pub const TIME_JUMP_SLACK_US: u64 = 100_000;
 /// Largest time accepted in the first column of a seven-value plain line, in seconds (~31 years).
 pub const PLAIN_TIME_MAX_S: f64 = 1e9;
 
-/// Largest magnitude of a raw count on an `a/g:` line (16-bit signed sensor registers).
+/// Largest magnitude of a plain value as printed, in any unit: a raw count of a 16-bit signed
+/// sensor register (m/s², rad/s and g values are far below it).
 pub const RAW_COUNT_LIMIT: f64 = 32768.0;

@@ -16,10 +16,12 @@
 //! allocated per sample line, so decoding runs at hundreds of MB/s — far above any serial link.
 
 use super::error::DecodeError;
-use super::frame::{Command, Frame, SampleFrame};
+use super::frame::{Command, Frame, LineFormat, SampleFrame};
 use super::framing::Framer;
-use super::record::{Record, Stamp};
-use super::{RATE_HZ_MAX, TIME_JUMP_SLACK_US, plain, sw1};
+use super::infer::{Reading, Recogniser, UNITS_WINDOW, Verdict};
+use super::record::{Layout, PlainSample, Record, Stamp, check_limits};
+use super::units::{Units, UnitsStatus};
+use super::{PLAIN_TIME_MAX_S, RATE_HZ_MAX, TIME_JUMP_SLACK_US, plain, sw1};
 
 /// How the decoder interprets what the line itself does not say.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,11 +29,9 @@ pub struct DecoderSettings {
     /// Sample rate in Hz assumed until the device states one (identity line or `RATE` ack).
     /// Only used to judge device-time jumps and to re-anchor time after one. Default 100 Hz.
     pub nominal_rate_hz: f64,
-    /// Raw accelerometer counts per g on `a/g:` lines. Default 16384 (MPU6050 at ±2 g, the
-    /// i2cdevlib `MPU6050_raw` default).
-    pub raw_accel_counts_per_g: f64,
-    /// Raw gyroscope counts per deg/s on `a/g:` lines. Default 131 (MPU6050 at ±250 deg/s).
-    pub raw_gyro_counts_per_dps: f64,
+    /// Units of plain lines: recognised from the data ([`Units::Auto`], the default) or forced.
+    /// `$SW1` records are always g and deg/s.
+    pub units: Units,
     /// Accept the legacy formats (plain six/seven numbers, `a/g:` raw lines). Default `true`;
     /// with `false` every non-`$` line is ignored.
     pub accept_legacy: bool,
@@ -41,8 +41,7 @@ impl Default for DecoderSettings {
     fn default() -> Self {
         Self {
             nominal_rate_hz: 100.0,
-            raw_accel_counts_per_g: 16384.0,
-            raw_gyro_counts_per_dps: 131.0,
+            units: Units::Auto,
             accept_legacy: true,
         }
     }
@@ -60,16 +59,7 @@ impl DecoderSettings {
             } else {
                 d.nominal_rate_hz
             },
-            raw_accel_counts_per_g: if ok(self.raw_accel_counts_per_g) {
-                self.raw_accel_counts_per_g
-            } else {
-                d.raw_accel_counts_per_g
-            },
-            raw_gyro_counts_per_dps: if ok(self.raw_gyro_counts_per_dps) {
-                self.raw_gyro_counts_per_dps
-            } else {
-                d.raw_gyro_counts_per_dps
-            },
+            units: self.units,
             accept_legacy: self.accept_legacy,
         }
     }
@@ -100,6 +90,12 @@ pub struct DecoderStats {
     pub sequence_resets: u64,
     /// Device-time jumps (see "Device time" in `firmware-protocol.md`).
     pub time_jumps: u64,
+    /// Sample lines read: `$SW1` samples past their checksum and plain sample lines, whether
+    /// delivered at once, held while their units are recognised, or dropped after. A source
+    /// measures the line rate from it.
+    pub sample_lines: u64,
+    /// Plain samples dropped because their units could not be recognised.
+    pub units_unrecognised: u64,
 }
 
 /// Streaming decoder of the spinewatch line protocol (and the accepted legacy formats).
@@ -121,77 +117,128 @@ struct State {
     last_seq: Option<u32>,
     /// Sample rate stated by the device (identity or `RATE` ack), in Hz.
     device_rate_hz: Option<f64>,
+    /// The device has sent a checksum-valid `$SW1` record: from then on its plain sample lines
+    /// are line noise (see [`DecodeError::UncheckedLine`]).
+    speaks_sw1: bool,
     clock: Clock,
+    /// Column map of the last header line.
+    layout: Option<Layout>,
+    /// The units stage of plain lines.
+    units: Recogniser,
+    /// Held samples being delivered or dropped (allocated once, reused).
+    released: Vec<PlainSample>,
 }
 
-/// Unwraps device time into a monotonic `u64` µs count.
+/// Unwraps device time into a monotonic `u64` µs count, and judges each step against the
+/// sequence (see "Device time" in `firmware-protocol.md`).
+///
+/// Why an anchor and a suspect rather than just the previous stamp: the sequence numbers say
+/// how much time may have passed, so a stamp they contradict is either a lone glitch (a
+/// corrupted-but-CRC-valid or misread clock: the next samples agree with the stamps before it)
+/// or a clock that really moved (the next samples agree with it). Neither may shift the rest of
+/// the session, so a contradicted stamp is never followed at once: it gets the time the sequence
+/// implies and is kept as the suspect; the next sample then says which it was.
 #[derive(Debug, Clone, Copy, Default)]
 struct Clock {
-    /// Last stamp seen and the unwrapped time given to it.
-    last: Option<(Stamp, u64)>,
+    /// The last stamp the sequence agreed with, the time given to it, and the sample periods
+    /// the sequence counted since.
+    anchor: Option<(Stamp, u64, u64)>,
+    /// A stamp the sequence contradicted (a time jump), the time given to it instead.
+    suspect: Option<(Stamp, u64)>,
+    /// The last time given, µs: the output never goes below it.
+    last: u64,
+}
+
+/// The step from stamp `a` to stamp `b` in µs, if they are of one kind (a 32-bit device
+/// counter: modulo 2^32, so a rollover is a small positive step).
+fn step_us(a: Stamp, b: Stamp) -> Option<i64> {
+    match (a, b) {
+        (Stamp::Wrapping32(a), Stamp::Wrapping32(b)) => {
+            let d = b.wrapping_sub(a);
+            Some(if d < 1 << 31 {
+                i64::from(d)
+            } else {
+                i64::from(d) - (1i64 << 32)
+            })
+        }
+        (Stamp::Plain(a), Stamp::Plain(b)) => Some(b.saturating_sub(a)),
+        _ => None,
+    }
+}
+
+/// Whether a step of `step_us` fits `expected_us`: forward, and at most
+/// `2 × expected + TIME_JUMP_SLACK_US`.
+fn agrees(step_us: i64, expected_us: u64) -> bool {
+    step_us >= 0
+        && step_us.unsigned_abs()
+            <= expected_us
+                .saturating_mul(2)
+                .saturating_add(TIME_JUMP_SLACK_US)
 }
 
 impl Clock {
     /// Unwrapped time for `stamp`. `gap` is how many sample periods the sequence says passed
-    /// (`None` after a sequence reset: re-anchor). Returns the time and a jump, if any.
+    /// since the previous sample (`None` after a sequence reset: re-anchor). Returns the time
+    /// and a jump, if any.
     fn advance(
         &mut self,
         stamp: Stamp,
         gap: Option<u64>,
         period_us: f64,
     ) -> (u64, Option<DecodeError>) {
-        let (time, jump) = match self.last {
-            None => (
-                match stamp {
-                    Stamp::Wrapping32(raw) => u64::from(raw),
-                    Stamp::Plain(us) => us.max(0).unsigned_abs(),
-                },
-                None,
-            ),
-            Some((prev_stamp, prev_time)) => {
-                let gap_periods = gap.unwrap_or(1);
-                // period_us <= 1e6 and gap < 2^32, so this stays far inside u64.
-                let expected = (gap_periods as f64 * period_us).round() as u64;
-                match (gap, prev_stamp, stamp) {
-                    (Some(_), Stamp::Wrapping32(a), Stamp::Wrapping32(b)) => {
-                        let d = b.wrapping_sub(a);
-                        let step = if d < 1 << 31 {
-                            i64::from(d)
-                        } else {
-                            i64::from(d) - (1i64 << 32)
-                        };
-                        judge(prev_time, step, expected)
-                    }
-                    (Some(_), Stamp::Plain(a), Stamp::Plain(b)) => {
-                        judge(prev_time, b.saturating_sub(a), expected)
-                    }
-                    // Sequence reset or format change: no comparable previous stamp.
-                    _ => (prev_time.saturating_add(expected), None),
-                }
-            }
+        // period_us <= 1e6 and the periods counted stay far below 2^52, so this stays exact
+        // enough and inside u64.
+        let periods_us = |n: u64| (n as f64 * period_us).round() as u64;
+        let Some((anchor, anchor_time, since)) = self.anchor else {
+            let time = match stamp {
+                Stamp::Wrapping32(raw) => u64::from(raw),
+                Stamp::Plain(us) => us.max(0).unsigned_abs(),
+            };
+            return self.trust(stamp, time);
         };
-        debug_assert!(self.last.is_none_or(|(_, t)| time >= t));
-        self.last = Some((stamp, time));
-        (time, jump)
+        let (Some(k), Some(step)) = (gap, step_us(anchor, stamp)) else {
+            // Sequence reset or format change: no comparable stamp; one nominal period on.
+            let time = self.last.saturating_add(periods_us(gap.unwrap_or(1)));
+            return self.trust(stamp, time);
+        };
+        let since = since.saturating_add(k);
+        let expected = periods_us(since);
+        if agrees(step, expected) {
+            return self.trust(stamp, anchor_time.saturating_add(step.unsigned_abs()));
+        }
+        let expected_k = periods_us(k);
+        if let Some((suspect, suspect_time)) = self.suspect
+            && let Some(from_suspect) = step_us(suspect, stamp)
+            && agrees(from_suspect, expected_k)
+        {
+            // The clock really moved at the suspect: follow it from the time the suspect got.
+            let time = suspect_time.saturating_add(from_suspect.unsigned_abs());
+            return self.trust(stamp, time);
+        }
+        // Contradicted by the sequence: counted, not followed. The sample gets the time the
+        // sequence implies; the anchor stays.
+        let time = self.last.saturating_add(expected_k);
+        self.anchor = Some((anchor, anchor_time, since));
+        self.suspect = Some((stamp, time));
+        self.last = time;
+        let jump = DecodeError::TimeJump {
+            step_us: step,
+            expected_us: expected,
+        };
+        (time, Some(jump))
     }
-}
 
-/// Applies the time-jump rule to one step (see `firmware-protocol.md`, "Device time").
-fn judge(prev_time: u64, step_us: i64, expected_us: u64) -> (u64, Option<DecodeError>) {
-    let jump = DecodeError::TimeJump {
-        step_us,
-        expected_us,
-    };
-    if step_us < 0 {
-        // Backwards and not a rollover: keep time monotonic by assuming the nominal step.
-        (prev_time.saturating_add(expected_us), Some(jump))
-    } else {
-        let step = step_us.unsigned_abs();
-        let limit = expected_us
-            .saturating_mul(2)
-            .saturating_add(TIME_JUMP_SLACK_US);
-        let time = prev_time.saturating_add(step);
-        (time, (step > limit).then_some(jump))
+    /// Makes `stamp` the anchor at `time` (never below the last time given) and returns it.
+    fn trust(&mut self, stamp: Stamp, time: u64) -> (u64, Option<DecodeError>) {
+        let time = if self.anchor.is_some() {
+            time.max(self.last)
+        } else {
+            time
+        };
+        self.anchor = Some((stamp, time, 0));
+        self.suspect = None;
+        self.last = time;
+        (time, None)
     }
 }
 
@@ -210,7 +257,11 @@ impl Decoder {
                 last_error: None,
                 last_seq: None,
                 device_rate_hz: None,
+                speaks_sw1: false,
                 clock: Clock::default(),
+                layout: None,
+                units: Recogniser::new(settings.units),
+                released: Vec::with_capacity(UNITS_WINDOW),
             },
         }
     }
@@ -256,6 +307,8 @@ impl Decoder {
         let state = &mut self.state;
         self.framer
             .flush(&mut |record| state.take_record(record, sink));
+        // The stream ended: what is held is judged on what there is.
+        state.judge_units(sink);
     }
 
     /// Forgets the stream (partial line, last sequence number, device clock and stated rate) but
@@ -265,7 +318,10 @@ impl Decoder {
         self.framer.reset();
         self.state.last_seq = None;
         self.state.device_rate_hz = None;
+        self.state.speaks_sw1 = false;
         self.state.clock = Clock::default();
+        self.state.layout = None;
+        self.state.units.restart(self.state.settings.units);
     }
 
     /// Counts since creation.
@@ -286,6 +342,18 @@ impl Decoder {
     /// Settings in force (after replacing unusable values).
     pub fn settings(&self) -> DecoderSettings {
         self.state.settings
+    }
+
+    /// What is known about the units of the samples (for the status line and the metadata).
+    pub fn units(&self) -> UnitsStatus {
+        self.state.units.status()
+    }
+
+    /// Reads plain lines in `units` from now on (or recognises them again, [`Units::Auto`]);
+    /// samples held while recognising are forgotten.
+    pub fn set_units(&mut self, units: Units) {
+        self.state.settings.units = units;
+        self.state.units.restart(units);
     }
 
     /// Sample rate in Hz the device last stated (identity line or `RATE` ack), if any.
@@ -341,13 +409,35 @@ impl State {
             return;
         }
         let record = match line.strip_prefix(b"$") {
-            Some(body) => sw1::parse_sw1(body),
-            None if self.settings.accept_legacy => plain::parse_legacy(line, &self.settings),
+            Some(body) => {
+                let record = sw1::parse_sw1(body);
+                // Any record past its checksum proves a protocol device: what plain samples
+                // were held before it were line noise.
+                if record.is_ok() && !self.speaks_sw1 {
+                    self.speaks_sw1 = true;
+                    self.drop_held(DecodeError::UncheckedLine, sink);
+                }
+                record
+            }
+            None if self.settings.accept_legacy => {
+                match plain::parse_legacy(line, self.layout.as_ref()) {
+                    Ok(Record::Plain(_)) if self.speaks_sw1 => Err(DecodeError::UncheckedLine),
+                    Ok(Record::Header(_)) if self.speaks_sw1 => Ok(Record::Ignored),
+                    other => other,
+                }
+            }
             None => Ok(Record::Ignored),
         };
         match record {
             Err(error) => self.reject(error, sink),
             Ok(Record::Ignored) => bump(&mut self.stats.ignored_lines),
+            Ok(Record::Header(layout)) => {
+                // A sketch (re)starting: its columns, and its units to recognise afresh.
+                self.judge_units(sink);
+                self.layout = Some(layout);
+                self.units.restart(self.settings.units);
+                bump(&mut self.stats.ignored_lines);
+            }
             Ok(Record::Other(frame)) => {
                 match &frame {
                     Frame::Identity(id) => self.device_rate_hz = Some(f64::from(id.rate_hz)),
@@ -359,6 +449,10 @@ impl State {
                 bump(&mut self.stats.frames_ok);
                 sink(Ok(frame));
             }
+            Ok(Record::Plain(sample)) => {
+                bump(&mut self.stats.sample_lines);
+                self.plain_sample(sample, sink);
+            }
             Ok(Record::Sample {
                 seq,
                 stamp,
@@ -366,26 +460,131 @@ impl State {
                 gyro_dps,
                 format,
             }) => {
-                let gap = self.track_sequence(seq, sink);
-                let device_time_us = stamp.map(|stamp| {
-                    let period = self.period_us();
-                    let (time, jump) = self.clock.advance(stamp, gap, period);
-                    if let Some(jump) = jump {
-                        bump(&mut self.stats.time_jumps);
-                        self.report(jump, sink);
-                    }
-                    time
-                });
-                bump(&mut self.stats.frames_ok);
-                sink(Ok(Frame::Sample(SampleFrame {
-                    seq,
-                    device_time_us,
-                    accel_g,
-                    gyro_dps,
-                    format,
-                })));
+                bump(&mut self.stats.sample_lines);
+                self.units.protocol();
+                self.deliver(seq, stamp, accel_g, gyro_dps, format, sink);
             }
         }
+    }
+
+    /// A sample in g and deg/s through sequence and clock, out as a frame.
+    fn deliver<F: FnMut(Result<Frame, DecodeError>)>(
+        &mut self,
+        seq: Option<u32>,
+        stamp: Option<Stamp>,
+        accel_g: [f64; 3],
+        gyro_dps: [f64; 3],
+        format: LineFormat,
+        sink: &mut F,
+    ) {
+        let gap = self.track_sequence(seq, sink);
+        let device_time_us = stamp.map(|stamp| {
+            let period = self.period_us();
+            let (time, jump) = self.clock.advance(stamp, gap, period);
+            if let Some(jump) = jump {
+                bump(&mut self.stats.time_jumps);
+                self.report(jump, sink);
+            }
+            time
+        });
+        bump(&mut self.stats.frames_ok);
+        sink(Ok(Frame::Sample(SampleFrame {
+            seq,
+            device_time_us,
+            accel_g,
+            gyro_dps,
+            format,
+        })));
+    }
+
+    /// A plain sample: read in its units if they are known, else held until they are.
+    fn plain_sample<F: FnMut(Result<Frame, DecodeError>)>(
+        &mut self,
+        sample: PlainSample,
+        sink: &mut F,
+    ) {
+        if let Some(reading) = self.units.reading_for(&sample) {
+            self.deliver_plain(sample, reading, sink);
+            return;
+        }
+        if self.units.ends_window(&sample) {
+            self.judge_units(sink);
+        }
+        if self.units.hold(sample) {
+            self.judge_units(sink);
+        }
+    }
+
+    /// Judges the held samples' units and delivers them, or drops them if none fit.
+    fn judge_units<F: FnMut(Result<Frame, DecodeError>)>(&mut self, sink: &mut F) {
+        match self.units.judge() {
+            None => {}
+            Some(Verdict::Read(reading)) => {
+                let mut held = std::mem::take(&mut self.released);
+                self.units.take_held(&mut held);
+                for sample in held.drain(..) {
+                    self.deliver_plain(sample, reading, sink);
+                }
+                self.released = held;
+            }
+            Some(Verdict::Unrecognised { gravity }) => {
+                let dropped = self.units.held_len();
+                self.drop_held(
+                    DecodeError::UnitsUnrecognised {
+                        gravity_milli: (gravity * 1000.0).round().clamp(0.0, 1e15) as u64,
+                        dropped: u32::try_from(dropped).unwrap_or(u32::MAX),
+                    },
+                    sink,
+                );
+            }
+        }
+    }
+
+    /// Drops the held samples: counted and reported as `why` (unrecognised units once for the
+    /// lot; line noise in a `$SW1` stream as one malformed line each).
+    fn drop_held<F: FnMut(Result<Frame, DecodeError>)>(&mut self, why: DecodeError, sink: &mut F) {
+        let mut held = std::mem::take(&mut self.released);
+        self.units.take_held(&mut held);
+        if !held.is_empty() {
+            if let DecodeError::UnitsUnrecognised { .. } = why {
+                let n = u64::try_from(held.len()).unwrap_or(u64::MAX);
+                self.stats.units_unrecognised = self.stats.units_unrecognised.saturating_add(n);
+                self.report(why, sink);
+            } else {
+                for _ in held.iter() {
+                    self.reject(why, sink);
+                }
+            }
+        }
+        held.clear();
+        self.released = held;
+    }
+
+    /// A plain sample in known units: converted to g, deg/s and µs, checked, delivered.
+    fn deliver_plain<F: FnMut(Result<Frame, DecodeError>)>(
+        &mut self,
+        sample: PlainSample,
+        reading: Reading,
+        sink: &mut F,
+    ) {
+        let (accel_g, gyro_dps) = reading.units.convert(sample.accel, sample.gyro);
+        if let Err(error) = check_limits(&accel_g, &gyro_dps) {
+            self.reject(error, sink);
+            return;
+        }
+        let stamp = match sample.time {
+            None => None,
+            Some(t) => {
+                let us = t * reading.time.us();
+                if !(0.0..=PLAIN_TIME_MAX_S * 1e6).contains(&us) {
+                    self.reject(DecodeError::OutOfRange { field: "t_s" }, sink);
+                    return;
+                }
+                // At most 1e15 µs, far inside i64.
+                Some(Stamp::Plain(us.round() as i64))
+            }
+        };
+        self.deliver(None, stamp, accel_g, gyro_dps, sample.format, sink);
     }
 
     /// Updates sequence tracking; returns the sample periods elapsed (`None` after a reset).
@@ -469,9 +668,9 @@ mod tests {
         let mut bytes = Vec::new();
         for (seq, t) in [
             (10u32, 5_000_000u64),
-            (11, 1_000),     // backwards: jump, re-anchored to 5_010_000
-            (12, 11_000),    // normal step from the new raw value
-            (13, 5_000_000), // forward by ~5 s with gap 1: jump, kept
+            (11, 1_000),     // backwards: jump, given 5_010_000 (one period on)
+            (12, 11_000),    // one period after the jumped clock: it really moved, followed
+            (13, 5_000_000), // forward by ~5 s with gap 1: jump, not followed
             (0, 200),        // device reset: sequence reset, time re-anchored
             (1, 10_200),
         ] {
@@ -485,12 +684,70 @@ mod tests {
         assert_eq!(
             times,
             [
-                5_000_000, 5_010_000, 5_020_000, 10_009_000, 10_019_000, 10_029_000
+                5_000_000, 5_010_000, 5_020_000, 5_030_000, 5_040_000, 5_050_000
             ]
         );
         assert_eq!(stats.time_jumps, 2);
         assert_eq!(stats.sequence_resets, 1);
         assert_eq!(stats.sequence_gaps, 0);
+    }
+
+    /// Device times decoded from `(seq, raw t_us)` samples, and the stats.
+    fn times_of(stamps: &[(u32, u64)]) -> (Vec<u64>, DecoderStats) {
+        let mut bytes = Vec::new();
+        for &(seq, t) in stamps {
+            bytes.extend(line(&sample(seq, t, [0.0; 3], [0.0; 3])));
+        }
+        let (frames, stats) = decode(&bytes);
+        let times = samples(&frames)
+            .iter()
+            .filter_map(|s| s.device_time_us)
+            .collect();
+        (times, stats)
+    }
+
+    #[test]
+    fn a_lone_clock_glitch_the_sequence_contradicts_is_counted_not_followed() {
+        // 100 Hz; sample 10 says 2000 s later, the next ones are normal again.
+        let stamps: Vec<(u32, u64)> = (0..30u32)
+            .map(|i| {
+                let t = 1_000_000 + u64::from(i) * 10_000;
+                (i, if i == 10 { t + 2_000_000_000 } else { t })
+            })
+            .collect();
+        let (times, stats) = times_of(&stamps);
+        let expected: Vec<u64> = (0..30u64).map(|i| 1_000_000 + i * 10_000).collect();
+        assert_eq!(times, expected);
+        assert_eq!(stats.time_jumps, 1);
+        // The same backwards: one jump, nothing shifted.
+        let stamps: Vec<(u32, u64)> = (0..30u32)
+            .map(|i| {
+                (
+                    i,
+                    5_000_000 + u64::from(i) * 10_000 - u64::from(i == 10) * 4_000_000,
+                )
+            })
+            .collect();
+        let (times, stats) = times_of(&stamps);
+        let expected: Vec<u64> = (0..30u64).map(|i| 5_000_000 + i * 10_000).collect();
+        assert_eq!(times, expected);
+        assert_eq!(stats.time_jumps, 1);
+    }
+
+    #[test]
+    fn a_clock_that_really_jumped_is_followed_from_where_it_stood() {
+        // From sample 10 on the device clock reads 2000 s later and stays so: one jump, and the
+        // spacing after it is the new clock's, continued from where time stood (no 2000 s hole).
+        let stamps: Vec<(u32, u64)> = (0..30u32)
+            .map(|i| {
+                let t = 1_000_000 + u64::from(i) * 10_000;
+                (i, if i >= 10 { t + 2_000_000_000 } else { t })
+            })
+            .collect();
+        let (times, stats) = times_of(&stamps);
+        let expected: Vec<u64> = (0..30u64).map(|i| 1_000_000 + i * 10_000).collect();
+        assert_eq!(times, expected);
+        assert_eq!(stats.time_jumps, 1);
     }
 
     #[test]
@@ -528,11 +785,46 @@ mod tests {
     }
 
     #[test]
+    fn plain_lines_inside_a_checksummed_stream_are_malformed() {
+        // Line noise that happens to read as six numbers, between a device's `$SW1` samples.
+        let mut bytes = Vec::new();
+        for i in 0..12u32 {
+            bytes.extend(line(&sample(
+                i,
+                1_000 + u64::from(i) * 10_000,
+                [0.0, 0.0, 1.0],
+                [0.0; 3],
+            )));
+            if i % 4 == 1 {
+                bytes.extend_from_slice(b"0.5 0.1 0.9 3 4 5\r\n");
+            }
+        }
+        let (frames, stats) = decode(&bytes);
+        let s = samples(&frames);
+        assert_eq!(s.len(), 12);
+        assert!(s.iter().all(|s| s.format == LineFormat::Sw1));
+        assert_eq!(stats.malformed_lines, 3);
+        // A reconnect may bring another device: plain lines are read again after it.
+        let mut d = Decoder::new(DecoderSettings::default());
+        d.push(&bytes, &mut |_| {});
+        d.reset_stream();
+        let mut plain = 0;
+        for _ in 0..40 {
+            d.push(b"0.01 -0.99 0.05 1.2 -0.5 0.0\r\n", &mut |f| {
+                if matches!(f, Frame::Sample(s) if s.format == LineFormat::Plain) {
+                    plain += 1;
+                }
+            });
+        }
+        d.flush(&mut |_| {});
+        assert_eq!(plain, 40);
+    }
+
+    #[test]
     fn bad_settings_fall_back_to_defaults() {
         let d = Decoder::new(DecoderSettings {
             nominal_rate_hz: 0.0,
-            raw_accel_counts_per_g: f64::NAN,
-            raw_gyro_counts_per_dps: -1.0,
+            units: Units::Auto,
             accept_legacy: true,
         });
         assert_eq!(d.settings(), DecoderSettings::default());

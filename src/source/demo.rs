@@ -177,6 +177,7 @@ impl SampleSource for DemoSource {
             rate_hz: Some(RATE_HZ),
             battery_pct: None,
             device_time: true,
+            units: None,
         }
     }
 

@@ -44,6 +44,10 @@ pub struct SourceInfo {
     /// False when the device sends no timestamps and host arrival time is used instead
     /// (timing jitter then reduces accuracy; the UI says so).
     pub device_time: bool,
+    /// The units samples are read in, and how that was decided (`mps2,rads (recognised)`,
+    /// `g,dps (protocol)`), for the status line and a recording's `# units=`; `None` when not
+    /// known yet or not a sensor.
+    pub units: Option<String>,
 }
 
 /// State of the link to the sensor.

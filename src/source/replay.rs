@@ -294,6 +294,7 @@ impl SampleSource for ReplaySource {
             rate_hz: self.meta.rate_hz,
             battery_pct: None,
             device_time: true,
+            units: None,
         }
     }
 

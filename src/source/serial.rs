@@ -3,7 +3,9 @@
 //! Two halves. The `serial-reader` thread (see `reader.rs`) owns the port: it blocks on reads
 //! with a 50 ms timeout, pushes the bytes into a lock-free ring (ringbuf) and, in a second ring,
 //! ordered marks (opened, bytes, lost, waiting). It finds the sensor itself when no port is given,
-//! and reopens with a capped exponential backoff (0.25 s doubling to 5 s) when the port goes.
+//! and reopens when the port goes: every outage starts from 0.25 s, doubling to 1 s (so a replug
+//! is found within about a second, however often the cable wiggles), and to 5 s once the sensor
+//! has been gone for a minute.
 //! [`SerialSource`], on the pipeline thread, drains the rings on every poll, decodes with
 //! [`protocol::Decoder`](crate::protocol::Decoder) and turns frames into [`ImuSample`]s in
 //! session time. Decoding on the pipeline thread keeps the reader trivially fast, so it never
@@ -24,7 +26,7 @@ use ringbuf::{HeapCons, HeapRb};
 
 use crate::protocol::{
     Command, CommandName, Decoder, DecoderSettings, DeviceIdentity, Frame, NakReason, SampleFrame,
-    encode_command,
+    Units, UnitsStatus, encode_command,
 };
 use crate::sample::ImuSample;
 use crate::source::{LinkState, LinkStats, SampleSource, SourceEvent, SourceInfo, SourceKind};
@@ -65,6 +67,9 @@ const NO_FRAMES_AFTER: Duration = Duration::from_secs(2);
 /// Samples are held back after connecting until the identity arrives (so the rate hint and the
 /// device name come before the first sample), at most this long after the first frame.
 const HOLD_FOR_IDENTITY: Duration = Duration::from_millis(1000);
+/// Events held back for the identity, at most: a second of a 1 kHz device with room to spare.
+/// A device flooding short lines gets them released early rather than growing memory.
+const HOLD_MAX_EVENTS: usize = 4096;
 /// `ID` is resent after this long without an identity, at most [`ID_RETRIES`] times
 /// (firmware-protocol.md, 3.3).
 const ID_RESEND: Duration = Duration::from_millis(250);
@@ -119,6 +124,8 @@ pub struct SerialSource {
     id_asked_at: Option<Instant>,
     id_retries: u32,
     time: TimeBase,
+    /// The units the label last stated (changes of outcome only).
+    units_shown: UnitsStatus,
     // Holding samples until the identity arrives.
     holding: bool,
     hold_until: Option<Instant>,
@@ -165,6 +172,7 @@ impl SerialSource {
                 rate_hz: None,
                 battery_pct: None,
                 device_time: true,
+                units: None,
             },
             options,
             bytes,
@@ -189,6 +197,7 @@ impl SerialSource {
             id_asked_at: None,
             id_retries: 0,
             time: TimeBase::default(),
+            units_shown: UnitsStatus::Unknown,
             holding: true,
             hold_until: None,
             held: Vec::new(),
@@ -204,6 +213,20 @@ impl SerialSource {
     /// The device's identity, once it has sent one.
     pub fn identity(&self) -> Option<&DeviceIdentity> {
         self.identity.as_ref()
+    }
+
+    /// Reads plain lines in `units` from now on, or recognises them ([`Units::Auto`], the
+    /// default). `$SW1` devices are g and deg/s whatever this says.
+    pub fn set_units(&mut self, units: Units) {
+        self.decoder.set_units(units);
+    }
+
+    /// What is known about the units of the samples: the protocol's, forced, recognised (and
+    /// from what), or that samples arrive whose units could not be recognised (then they are
+    /// held back, not read as angles). Its `Display` is the phrase the label carries for a
+    /// plain sketch, [`UnitsStatus::metadata`] the value for a recording's `# units=`.
+    pub fn units(&self) -> UnitsStatus {
+        self.decoder.units()
     }
 
     /// Decoder counters (bytes, frames, every kind of error) since the source was opened.
@@ -227,9 +250,13 @@ impl SerialSource {
 
     /// Emits an event, or holds it while waiting for the identity.
     fn emit(&mut self, event: SourceEvent, out: &mut Vec<SourceEvent>) {
-        if self.holding {
+        if self.holding && self.held.len() < HOLD_MAX_EVENTS {
             self.held.push(event);
         } else {
+            if self.holding {
+                self.update_info(out);
+                self.release(out);
+            }
             out.push(event);
         }
     }
@@ -253,9 +280,17 @@ impl SerialSource {
                 id.firmware,
                 id.model,
             );
-        } else if let Some(p) = &info.port {
-            info.label = p.clone();
+        } else {
+            // No identity (a plain sketch): the rate its lines arrive at, to the hertz, and the
+            // units its lines are read in.
+            info.rate_hz = self.time.measured_rate_hz().map(f64::round);
+            let port = info.port.as_deref().unwrap_or("serial sensor");
+            info.label = match self.units_shown {
+                UnitsStatus::Unknown | UnitsStatus::Protocol => port.to_string(),
+                units => format!("{port} — {units}"),
+            };
         }
+        info.units = self.units_shown.metadata();
         if info != self.info {
             self.info = info.clone();
             // Info goes out immediately, ahead of held samples: it is what they wait for.
@@ -266,6 +301,8 @@ impl SerialSource {
     /// The link was lost (or the reader gave up on a port): forget the stream.
     fn on_lost(&mut self, reason: String, out: &mut Vec<SourceEvent>) {
         self.decoder.reset_stream();
+        // Whatever comes back has its units found again.
+        self.units_shown = UnitsStatus::Unknown;
         self.last_frame_at = None;
         self.id_asked_at = None;
         self.id_retries = 0;
@@ -292,6 +329,7 @@ impl SerialSource {
             left -= got;
             let mut chunk = std::mem::take(&mut self.chunk);
             let mut others = std::mem::take(&mut self.others);
+            let lines_before = self.decoder.stats().sample_lines;
             self.decoder.push(
                 self.scratch.get(..got).unwrap_or_default(),
                 &mut |frame| match frame {
@@ -300,11 +338,27 @@ impl SerialSource {
                 },
             );
             self.last_bytes_at = Some(at);
-            if !chunk.is_empty() || !others.is_empty() {
+            // Every sample line counts for the rate and the link's health, also one held back
+            // while its units are recognised (or dropped because they could not be).
+            let lines = self
+                .decoder
+                .stats()
+                .sample_lines
+                .saturating_sub(lines_before);
+            self.time
+                .arrived(at, usize::try_from(lines).unwrap_or(usize::MAX));
+            if lines > 0 || !others.is_empty() {
                 self.last_frame_at = Some(at);
             }
             for frame in others.drain(..) {
                 self.on_frame(frame, out);
+            }
+            let units = self.decoder.units();
+            if !units.same_outcome(&self.units_shown) {
+                tracing::info!("sensor units: {units}");
+                self.units_shown = units;
+                // Ahead of the samples it concerns.
+                self.update_info(out);
             }
             self.stamp(&mut chunk, at, out);
             chunk.clear();
@@ -440,6 +494,8 @@ impl SampleSource for SerialSource {
                 if self.id_pending {
                     tracing::info!("no identity from the device; continuing without it");
                 }
+                // The measured rate goes out before the first sample, as a stated one would.
+                self.update_info(out);
                 self.release(out);
             } else if matches!(self.phase, Phase::Open { .. })
                 && self.id_pending

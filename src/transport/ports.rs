@@ -310,6 +310,8 @@ pub(crate) struct Found {
 struct Verdict {
     decoder: Decoder,
     checksummed: u64,
+    /// `$SW1` samples among the decoder's sample lines.
+    sw1_samples: u64,
     legacy_samples: u64,
     identity: Option<DeviceIdentity>,
 }
@@ -319,6 +321,7 @@ impl Verdict {
         Self {
             decoder: Decoder::new(DecoderSettings::default()),
             checksummed: 0,
+            sw1_samples: 0,
             legacy_samples: 0,
             identity: None,
         }
@@ -328,6 +331,7 @@ impl Verdict {
         let Self {
             decoder,
             checksummed,
+            sw1_samples,
             legacy_samples,
             identity,
         } = self;
@@ -336,9 +340,16 @@ impl Verdict {
                 *checksummed += 1;
                 *identity = Some(id);
             }
-            Frame::Sample(s) if !s.format.is_checksummed() => *legacy_samples += 1,
+            Frame::Sample(s) if !s.format.is_checksummed() => {}
+            Frame::Sample(_) => {
+                *checksummed += 1;
+                *sw1_samples += 1;
+            }
             _ => *checksummed += 1,
         });
+        // Plain sample lines count as they parse, also those held back while their units are
+        // recognised: the probe asks "is this a sensor?", not "in which units?".
+        *legacy_samples = decoder.stats().sample_lines.saturating_sub(*sw1_samples);
     }
 
     /// Legacy lines carry no checksum, so noise can pass as one now and then: ask for a run of

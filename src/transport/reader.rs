@@ -38,17 +38,33 @@ pub(crate) enum Mark {
     },
 }
 
-/// Backoff between reconnect attempts: doubling from `first` up to `cap`.
+/// Delay between the attempts of one outage (the time from losing a link that delivered data,
+/// or from the start, until a port delivers data again): doubling from `first`, capped at
+/// `fast_cap` for the first `fast_for` of the outage and at `cap` after that.
+///
+/// Why two caps: a wiggling cable or a replug brings the sensor back within seconds, and it must
+/// be found within about a second every time (`fast_cap`), while a sensor put away for the day
+/// should not have every port probed every second all day (`cap`). Every outage starts again
+/// from `first`: the attempts of one outage say nothing about the next.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Backoff {
     pub first: Duration,
+    pub fast_cap: Duration,
+    pub fast_for: Duration,
     pub cap: Duration,
 }
 
 impl Backoff {
-    fn delay(&self, attempt: u32) -> Duration {
+    /// The wait before the next try, after the `attempt`-th failure (from 1) of an outage that
+    /// began `outage` ago.
+    fn delay(&self, attempt: u32, outage: Duration) -> Duration {
+        let cap = if outage < self.fast_for {
+            self.fast_cap
+        } else {
+            self.cap
+        };
         let doublings = attempt.saturating_sub(1).min(16);
-        self.first.saturating_mul(1 << doublings).min(self.cap)
+        self.first.saturating_mul(1 << doublings).min(cap)
     }
 }
 
@@ -68,6 +84,8 @@ impl ReaderConfig {
             baud,
             backoff: Backoff {
                 first: Duration::from_millis(250),
+                fast_cap: Duration::from_secs(1),
+                fast_for: Duration::from_secs(60),
                 cap: Duration::from_secs(5),
             },
             probe_timeout: PROBE_TIMEOUT,
@@ -81,10 +99,6 @@ const COALESCE_BELOW: usize = 1024;
 /// kernel buffers the port meanwhile (4 ms at 1 kHz is about 300 bytes).
 const COALESCE: Duration = Duration::from_millis(4);
 
-/// A connection lasting at least this long resets the backoff; shorter ones (a flapping cable)
-/// keep it growing.
-const STABLE_AFTER: Duration = Duration::from_secs(2);
-
 pub(crate) struct Reader {
     pub config: ReaderConfig,
     pub bytes: HeapProd<u8>,
@@ -96,8 +110,10 @@ pub(crate) struct Reader {
 enum Stop {
     /// The consumer is gone: end the thread.
     Shutdown,
-    /// The port failed; reconnect.
-    Lost(String),
+    /// The port failed; reconnect. `delivered`: bytes came from it first, so the link was
+    /// healthy and this loss begins a new outage (a port that opens and fails without a byte,
+    /// a flapping one, continues the old outage and its backoff).
+    Lost { reason: String, delivered: bool },
 }
 
 impl Reader {
@@ -108,7 +124,9 @@ impl Reader {
 
     /// Runs until the consumer goes away.
     pub fn run(mut self) {
+        // Failed tries in the current outage, and when it began.
         let mut attempt = 0u32;
+        let mut outage_since = Instant::now();
         loop {
             if self.consumer_gone() {
                 return;
@@ -131,16 +149,16 @@ impl Reader {
             };
             match opened {
                 Ok(found) => {
-                    let since = Instant::now();
                     match self.stream(found) {
                         Stop::Shutdown => return,
-                        Stop::Lost(reason) => {
-                            if since.elapsed() >= STABLE_AFTER {
+                        Stop::Lost { reason, delivered } => {
+                            if delivered {
                                 attempt = 0;
+                                outage_since = Instant::now();
                             }
                             attempt = attempt.saturating_add(1);
                             // Give the device a moment (a replug enumerates in ~0.2–1 s).
-                            let wait = self.config.backoff.delay(attempt);
+                            let wait = self.config.backoff.delay(attempt, outage_since.elapsed());
                             let lost = Mark::Lost {
                                 reason,
                                 retry_in: wait,
@@ -153,7 +171,7 @@ impl Reader {
                 }
                 Err((reason, noisy)) => {
                     attempt = attempt.saturating_add(1);
-                    let retry_in = self.config.backoff.delay(attempt);
+                    let retry_in = self.config.backoff.delay(attempt, outage_since.elapsed());
                     let mark = Mark::Waiting {
                         reason,
                         attempt,
@@ -241,6 +259,8 @@ impl Reader {
 
     /// Reads the open port until it fails or the consumer goes away.
     fn stream(&mut self, found: Found) -> Stop {
+        let mut delivered = !found.early.is_empty();
+        let lost = |reason: String, delivered: bool| Stop::Lost { reason, delivered };
         let Found {
             path,
             mut port,
@@ -259,7 +279,7 @@ impl Reader {
             let mut id = Vec::new();
             encode_command(&Command::Identify, &mut id);
             if let Err(e) = write_command(port.as_mut(), &id) {
-                return Stop::Lost(e);
+                return lost(e, delivered);
             }
         }
         let mut buf = vec![0u8; 16 * 1024];
@@ -269,12 +289,13 @@ impl Reader {
             }
             while let Ok(command) = self.commands.try_recv() {
                 if let Err(e) = write_command(port.as_mut(), &command) {
-                    return Stop::Lost(e);
+                    return lost(e, delivered);
                 }
             }
             match port.read(&mut buf) {
-                Ok(0) => return Stop::Lost("port closed by the device".into()),
+                Ok(0) => return lost("port closed by the device".into(), delivered),
                 Ok(n) => {
+                    delivered = true;
                     let at = Instant::now();
                     if self
                         .hand_over(buf.get(..n).unwrap_or_default(), at)
@@ -289,7 +310,7 @@ impl Reader {
                     }
                 }
                 Err(e) if is_transient(&e) => {}
-                Err(e) => return Stop::Lost(describe_read_error(&e)),
+                Err(e) => return lost(describe_read_error(&e), delivered),
             }
         }
     }
@@ -319,13 +340,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_and_caps() {
-        let b = Backoff {
-            first: Duration::from_millis(250),
-            cap: Duration::from_secs(5),
-        };
-        let ms: Vec<u128> = (1..=8).map(|a| b.delay(a).as_millis()).collect();
+    fn backoff_doubles_to_a_second_then_slows_down_after_a_minute() {
+        let b = ReaderConfig::new(None, 115_200).backoff;
+        let early = Duration::from_secs(3);
+        let ms: Vec<u128> = (1..=8).map(|a| b.delay(a, early).as_millis()).collect();
+        assert_eq!(ms, [250, 500, 1000, 1000, 1000, 1000, 1000, 1000]);
+        let late = Duration::from_secs(61);
+        let ms: Vec<u128> = (1..=8).map(|a| b.delay(a, late).as_millis()).collect();
         assert_eq!(ms, [250, 500, 1000, 2000, 4000, 5000, 5000, 5000]);
-        assert_eq!(b.delay(u32::MAX), Duration::from_secs(5));
+        assert_eq!(b.delay(u32::MAX, late), Duration::from_secs(5));
     }
 }

@@ -29,6 +29,8 @@ pub struct SettingsForm {
     pub start_at_login: bool,
     pub port: Option<String>,
     pub baud: u32,
+    /// Units of a plain-line sketch (`auto` or a forced `ACCEL,GYRO`).
+    pub serial_units: String,
     last_sent: Option<Settings>,
 }
 
@@ -58,6 +60,7 @@ impl SettingsForm {
             start_at_login: s.start_at_login,
             port: s.port.clone(),
             baud: s.baud,
+            serial_units: s.serial_units.clone(),
             last_sent: Some(s.clone()),
         }
     }
@@ -106,6 +109,17 @@ fn parse_in(
         }
     }
 }
+
+/// The units a plain sketch may print, for the settings' choice.
+const SERIAL_UNITS: [(&str, &str); 7] = [
+    ("auto", "auto (recognise them)"),
+    ("g,dps", "g and deg/s"),
+    ("mps2,rads", "m/s² and rad/s (Adafruit)"),
+    ("raw:16384,131", "raw counts, ±2 g and ±250 deg/s"),
+    ("raw:8192,65.5", "raw counts, ±4 g and ±500 deg/s"),
+    ("raw:4096,32.8", "raw counts, ±8 g and ±1000 deg/s"),
+    ("raw:2048,16.4", "raw counts, ±16 g and ±2000 deg/s"),
+];
 
 /// A range from the table, or the fallback should a key ever go missing from it.
 fn range_or(range: Option<(f64, f64)>, fallback: (f64, f64)) -> (f64, f64) {
@@ -165,6 +179,7 @@ impl SettingsForm {
         s.start_at_login = self.start_at_login;
         s.port = self.port.clone();
         s.baud = self.baud;
+        s.serial_units = self.serial_units.clone();
         if let Err(e) = s.validate() {
             p.0.push(("", e.to_string()));
             return (None, p);
@@ -270,6 +285,15 @@ pub fn settings_ui(
                     ui.selectable_value(&mut form.baud, b, b.to_string());
                 }
             });
+        egui::ComboBox::from_label("Units of a plain sketch")
+            .selected_text(form.serial_units.clone())
+            .show_ui(ui, |ui| {
+                for (value, words) in SERIAL_UNITS {
+                    ui.selectable_value(&mut form.serial_units, value.to_string(), words);
+                }
+            })
+            .response
+            .on_hover_text("Sensors speaking the spinewatch protocol are always g and deg/s; a sketch printing plain numbers is recognised from gravity at rest unless you choose here.");
         ui.horizontal(|ui| {
             if ui.button("Connect to the sensor").clicked() {
                 handle.send(Command::UseSource(SourceChoice::Serial {
