@@ -163,7 +163,7 @@ fn assert_common(html: &str, page: &[Tag]) {
     for unit in [
         "share of wear time (%)",
         "share of time with a known angle (%)",
-        "local hour of day (h)",
+        "local hour (h)",
         "share of slouch alerts (%)",
     ] {
         assert!(html.contains(unit), "axis title {unit:?}");
@@ -265,7 +265,7 @@ fn the_week_page_shows_the_history_json_figures_exactly() {
     // Wear and completeness: five days from 08:30 with a 30 s gap each, so just under 100 %.
     let completeness = data.wear.completeness_pct().unwrap_or_default();
     assert!((99.0..100.0).contains(&completeness), "{completeness}");
-    assert!(html.contains("wear time ÷ worn span"));
+    assert!(html.contains("wear time ÷ span"));
     // Sitting bouts: the desk days have bouts over 30 min.
     assert!(data.bouts.count > 10 && data.bouts.over_30_min > 0, "{:?}", data.bouts);
 }

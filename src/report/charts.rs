@@ -280,8 +280,8 @@ pub fn share_bar(
     axis_title: &str,
     description: &str,
 ) -> Scene {
-    let bar_h = 26.0;
-    let mut s = Scene::new(width, 82.0, description);
+    let bar_h = 24.0;
+    let mut s = Scene::new(width, 74.0, description);
     let total: f64 = parts.iter().map(|p| p.0).sum();
     let (x0, x1) = (2.0, width - 14.0);
     let span = x1 - x0;
@@ -321,11 +321,11 @@ pub fn share_bar(
             4 => Anchor::End,
             _ => Anchor::Middle,
         };
-        s.text(x, axis_y + 15.0, format!("{}", i * 25), SIZE_SMALL, anchor);
+        s.text(x, axis_y + 14.0, format!("{}", i * 25), SIZE_SMALL, anchor);
     }
     s.text(
         x0 + span / 2.0,
-        axis_y + 36.0,
+        axis_y + 32.0,
         axis_title,
         SIZE_SMALL,
         Anchor::Middle,
@@ -419,21 +419,20 @@ pub fn heat_map(d: &ReportData, width: f64) -> Scene {
         2..=7 => 27.0,
         _ => 15.5,
     };
-    let label_w = if day_hours.is_some() { 138.0 } else { 78.0 };
+    let label_w = if day_hours.is_some() { 138.0 } else { 118.0 };
     let top = 26.0;
     let grid_w = width - label_w - 4.0;
     let cell_w = grid_w / 24.0;
     let extra_rows = if day_hours.is_some() { 2.0 } else { 0.0 };
     let grid_h = row_h * (rows as f64 + extra_rows);
-    let height = top + grid_h + 66.0;
+    let height = top + grid_h + 34.0;
     let mut s = Scene::new(
         width,
         height,
         "Share of calibrated time upright in each local hour",
     );
-    if day_hours.is_none() {
-        s.text(0.0, 9.0, "day", SIZE_SMALL, Anchor::Start);
-    }
+    // The x axis's title sits at the top left, level with the hour numbers.
+    s.text(label_w - 8.0, top - 10.0, "local hour (h)", SIZE_SMALL, Anchor::End);
     for h in 0..24 {
         if cell_w >= 40.0 || h % 2 == 0 {
             s.text(
@@ -544,15 +543,7 @@ pub fn heat_map(d: &ReportData, width: f64) -> Scene {
             }
         }
     }
-    let axis_y = top + grid_h + 16.0;
-    s.text(
-        label_w + grid_w / 2.0,
-        axis_y,
-        "local hour of day (h)",
-        SIZE_SMALL,
-        Anchor::Middle,
-    );
-    let legend_y = axis_y + 28.0;
+    let legend_y = top + grid_h + 18.0;
     let mut x = s.text_at_start(label_w, legend_y, "% of calibrated time upright:");
     for class in 0..HEAT_CLASSES {
         let lo = class * 20;
@@ -603,12 +594,12 @@ pub fn timeline(t: &Timeline, slouch_threshold_deg: f64, width: f64) -> Scene {
     let a = Area {
         left: 56.0,
         right: width - 10.0,
-        top: 58.0,
-        bottom: 318.0,
+        top: 52.0,
+        bottom: 232.0,
     };
     let mut s = Scene::new(
         width,
-        a.bottom + 104.0,
+        a.bottom + 128.0,
         "Flexion minute by minute, with alerts, breaks and posture states",
     );
     let (x0, x1) = (t.from_h, t.to_h.max(t.from_h + 1.0));
@@ -640,7 +631,7 @@ pub fn timeline(t: &Timeline, slouch_threshold_deg: f64, width: f64) -> Scene {
             Anchor::End,
         );
     }
-    s.text(a.left - 50.0, a.top - 38.0, "flexion (°)", SIZE_SMALL, Anchor::Start);
+    s.text(a.left - 50.0, a.top - 36.0, "flexion (°)", SIZE_SMALL, Anchor::Start);
     s.line(a.left, a.top, a.left, a.bottom, AXIS, 1.0);
     s.line(a.left, a.bottom, a.right, a.bottom, AXIS, 1.0);
     // The minutes.
@@ -695,13 +686,13 @@ pub fn timeline(t: &Timeline, slouch_threshold_deg: f64, width: f64) -> Scene {
     }
     s.text(
         (a.left + a.right) / 2.0,
-        axis_y + 36.0,
+        axis_y + 32.0,
         "local time (h)",
         SIZE_SMALL,
         Anchor::Middle,
     );
     // Legend.
-    let ly = axis_y + 62.0;
+    let ly = axis_y + 56.0;
     let mut x = a.left;
     for st in [
         PostureState::Upright,
@@ -732,7 +723,7 @@ pub fn timeline(t: &Timeline, slouch_threshold_deg: f64, width: f64) -> Scene {
     });
     s.text_at_start(x + 18.0, ly, "break taken");
     // The alerts' fill says how they were answered: second legend line.
-    let ly2 = ly + 24.0;
+    let ly2 = ly + 22.0;
     let mut x = s.text_at_start(a.left, ly2, "alert fill:");
     for o in [
         AlertOutcome::Corrected,
@@ -787,12 +778,12 @@ fn bar_axes(s: &mut Scene, a: &Area, y_max: f64, y_title: &str, x_title: &str) {
         s.text(a.left - 9.0, y, label, SIZE_SMALL, Anchor::End);
         v += step;
     }
-    s.text(a.left - 50.0, a.top - 22.0, y_title, SIZE_SMALL, Anchor::Start);
+    s.text(a.left - 50.0, a.top - 20.0, y_title, SIZE_SMALL, Anchor::Start);
     s.line(a.left, a.top, a.left, a.bottom, AXIS, 1.0);
     s.line(a.left, a.bottom, a.right, a.bottom, AXIS, 1.0);
     s.text(
         (a.left + a.right) / 2.0,
-        a.bottom + 40.0,
+        a.bottom + 36.0,
         x_title,
         SIZE_SMALL,
         Anchor::Middle,
@@ -815,12 +806,12 @@ pub fn daily_bars(d: &ReportData, width: f64) -> Option<Scene> {
     let a = Area {
         left: 56.0,
         right: width - 10.0,
-        top: 34.0,
-        bottom: 214.0,
+        top: 30.0,
+        bottom: 180.0,
     };
     let mut s = Scene::new(
         width,
-        a.bottom + 84.0,
+        a.bottom + 76.0,
         "Wear time per day, by posture state",
     );
     let x_title = match d.period {
@@ -879,7 +870,7 @@ pub fn daily_bars(d: &ReportData, width: f64) -> Option<Scene> {
         };
         s.text(x + w / 2.0, a.bottom + 14.0, label, SIZE_SMALL, Anchor::Middle);
     }
-    let ly = a.bottom + 68.0;
+    let ly = a.bottom + 62.0;
     let mut x = a.left;
     for st in states {
         x = s.swatch(x, ly, Some(state_colour(st)), st.label());

@@ -106,7 +106,7 @@ impl ReportPeriod {
         }
     }
 
-    /// The page's heading, e.g. "Week 48 of 2026: Mon 23 – Sun 29 November 2026".
+    /// The page's heading, e.g. "Week report: ISO week 48 of 2026 (Mon 23 – Sun 29 November 2026)".
     pub fn title(self) -> Result<String, StoreError> {
         let (first, last) = self.bounds()?;
         Ok(match self {
@@ -132,7 +132,7 @@ impl ReportPeriod {
                         last.format("%a %-d %B %Y")
                     )
                 };
-                format!("Week {} of {}: {span}", iso.week(), iso.year())
+                format!("Week report: ISO week {} of {} ({span})", iso.week(), iso.year())
             }
             Self::Month { .. } => format!("Month report: {}", first.format("%B %Y")),
         })

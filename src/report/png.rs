@@ -48,7 +48,9 @@ const SCALE_PER_EM: f64 = 2384.0 / 2048.0;
 /// Text sizes, pixels per em (16 px ≈ 7.7 pt at 150 dpi).
 const TEXT: f64 = 16.0;
 const SMALL: f64 = 13.5;
-const HEADING: f64 = 17.5;
+const HEADING: f64 = 16.5;
+/// The notes at the bottom.
+const NOTE: f64 = 12.8;
 
 fn register() -> Result<(), ReportError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
@@ -312,7 +314,7 @@ impl Painter<'_, '_> {
     fn wrap(&self, text: &str, size: f64, width: f64, max_lines: usize) -> Vec<String> {
         let mut lines: Vec<String> = Vec::new();
         let mut line = String::new();
-        for word in text.split_whitespace() {
+        for word in self.split_long_words(text, size, width) {
             let candidate = if line.is_empty() {
                 word.to_string()
             } else {
@@ -337,6 +339,30 @@ impl Painter<'_, '_> {
             }
         }
         lines
+    }
+
+    /// The words of `text`, any wider than `width` cut into pieces that fit.
+    fn split_long_words(&self, text: &str, size: f64, width: f64) -> Vec<String> {
+        let mut out = Vec::new();
+        for word in text.split_whitespace() {
+            if self.width_of(word, size) <= width {
+                out.push(word.to_string());
+                continue;
+            }
+            let mut piece = String::new();
+            for ch in word.chars() {
+                piece.push(ch);
+                if self.width_of(&piece, size) > width {
+                    piece.pop();
+                    out.push(std::mem::take(&mut piece));
+                    piece.push(ch);
+                }
+            }
+            if !piece.is_empty() {
+                out.push(piece);
+            }
+        }
+        out
     }
 
     /// A paragraph; returns its height.
@@ -369,15 +395,15 @@ impl Painter<'_, '_> {
 
     /// A section heading with its rule; returns its height.
     fn heading(&self, x: f64, y: f64, width: f64, title: &str) -> Result<f64, ReportError> {
-        self.text(x, y + 10.0, title, HEADING, TEXT_COLOUR, Anchor::Start, true)?;
-        self.rect(x, y + 23.0, width, 2.0, BLUE)?;
-        Ok(32.0)
+        self.text(x, y + 9.0, title, HEADING, TEXT_COLOUR, Anchor::Start, true)?;
+        self.rect(x, y + 21.0, width, 2.0, BLUE)?;
+        Ok(29.0)
     }
 
     /// Labelled figures: labels in one column, values after them (wrapped when long), notes
     /// after the value or on the next line. Returns the height.
     fn facts(&self, x: f64, y: f64, width: f64, facts: &[Fact]) -> Result<f64, ReportError> {
-        let row_h = TEXT * 1.32;
+        let row_h = TEXT * 1.25;
         let label_w = facts
             .iter()
             .map(|f| self.width_of(&f.label, TEXT))
@@ -426,26 +452,30 @@ impl Painter<'_, '_> {
 const TEXT_COLOUR: Rgb = charts::colour::TEXT;
 
 /// Lays out (or measures) the page; returns the y of its bottom.
+///
+/// Header and cards; the optional chart; the heat map; then the figures in three fixed columns
+/// (period and data, calibration, thresholds | states, bands, holds | alerts, breaks, bouts);
+/// the notes at the bottom.
 fn page(p: &Painter, d: &ReportData, with_chart: bool) -> Result<f64, ReportError> {
     let x0 = MARGIN;
     let width = f64::from(PAGE_W) - 2.0 * MARGIN;
     let mut y = MARGIN;
 
     // Header.
-    p.text(x0, y + 14.0, "spinewatch", 29.0, BLUE, Anchor::Start, true)?;
-    let app_w = p.width_of("spinewatch ", 29.0);
+    p.text(x0, y + 12.0, "spinewatch", 27.0, BLUE, Anchor::Start, true)?;
+    let app_w = p.width_of("spinewatch ", 27.0);
     p.text(
         x0 + app_w,
-        y + 14.0,
+        y + 12.0,
         "posture report",
-        29.0,
+        27.0,
         TEXT_COLOUR,
         Anchor::Start,
         true,
     )?;
-    y += 40.0;
-    p.text(x0, y + 11.0, &d.title, 20.0, TEXT_COLOUR, Anchor::Start, true)?;
-    y += 30.0;
+    y += 36.0;
+    p.text(x0, y + 10.0, &d.title, 19.0, TEXT_COLOUR, Anchor::Start, true)?;
+    y += 26.0;
     let meta = format!(
         "{}. Times are local ({}). Angles are relative to the wearer's calibrated upright, \
          positive forward. Not a medical device.",
@@ -453,26 +483,26 @@ fn page(p: &Painter, d: &ReportData, with_chart: bool) -> Result<f64, ReportErro
         d.utc_offset
     );
     y += p.paragraph(x0, y, width, &meta, SMALL, MUTED, false)?;
-    y += 10.0;
+    y += 8.0;
 
     // Cards.
     let cards = text::headline(d);
     let card_gap = 12.0;
     let card_w = (width - card_gap * (cards.len() as f64 - 1.0)) / cards.len() as f64;
-    let card_h = 78.0;
+    let card_h = 72.0;
     for (i, f) in cards.iter().enumerate() {
         let cx = x0 + (card_w + card_gap) * i as f64;
         if !p.dry.get() {
             p.rect(cx, y, card_w, card_h, Rgb(0xC8, 0xC8, 0xC8))?;
             p.rect(cx + 1.5, y + 1.5, card_w - 3.0, card_h - 3.0, WHITE)?;
         }
-        p.text(cx + 10.0, y + 15.0, &f.label, SMALL, MUTED, Anchor::Start, false)?;
-        p.text(cx + 10.0, y + 41.0, &f.text, 23.0, TEXT_COLOUR, Anchor::Start, true)?;
+        p.text(cx + 10.0, y + 14.0, &f.label, SMALL, MUTED, Anchor::Start, false)?;
+        p.text(cx + 10.0, y + 38.0, &f.text, 22.0, TEXT_COLOUR, Anchor::Start, true)?;
         if let Some(n) = &f.note {
-            p.text(cx + 10.0, y + 64.0, n, 12.5, MUTED, Anchor::Start, false)?;
+            p.text(cx + 10.0, y + 59.0, n, 12.5, MUTED, Anchor::Start, false)?;
         }
     }
-    y += card_h + SECTION_GAP + 4.0;
+    y += card_h + SECTION_GAP + 2.0;
 
     // The optional big chart.
     if with_chart {
@@ -495,68 +525,63 @@ fn page(p: &Painter, d: &ReportData, with_chart: bool) -> Result<f64, ReportErro
     let cols = [x0, x0 + col_w + GAP, x0 + 2.0 * (col_w + GAP)];
     let top = y;
 
+    let x = cols[0];
     let mut c = top;
-    c += p.heading(cols[0], c, col_w, "Period, wear time and data")?;
-    c += p.facts(cols[0], c, col_w, &text::period_facts(d))?;
+    c += p.heading(x, c, col_w, "Period, wear time and data")?;
+    c += p.facts(x, c, col_w, &text::period_facts(d))?;
     if let Some(sentence) = &d.comparison {
-        c += 4.0;
-        c += p.paragraph(cols[0], c, col_w, &format!("Trend: {sentence}"), SMALL, MUTED, false)?;
+        c += 2.0;
+        c += p.paragraph(x, c, col_w, &format!("Trend: {sentence}"), SMALL, MUTED, false)?;
     }
     c += SECTION_GAP;
-    c += p.heading(cols[0], c, col_w, "Calibration")?;
-    for line in text::calibration_lines(d) {
-        c += p.paragraph(cols[0], c, col_w, &line, SMALL, TEXT_COLOUR, false)? + 3.0;
-    }
+    c += p.heading(x, c, col_w, "Thresholds in force")?;
+    c += p.paragraph(x, c, col_w, &text::threshold_source(d), SMALL, MUTED, false)? + 3.0;
+    c += p.facts(x, c, col_w, &text::threshold_facts(d))?;
     let bottom0 = c;
 
+    let x = cols[1];
     let mut c = top;
-    c += p.heading(cols[1], c, col_w, "Posture states")?;
-    c += p.scene(&charts::state_bar(d, col_w), cols[1], c)?;
-    c += p.facts(cols[1], c, col_w, &text::state_facts(d))? + SECTION_GAP;
-    c += p.heading(cols[1], c, col_w, "Flexion bands (ISO 11226)")?;
-    c += p.scene(&charts::band_bar(d, col_w), cols[1], c)?;
-    c += p.facts(cols[1], c, col_w, &text::band_facts(d))?;
+    c += p.heading(x, c, col_w, "Posture states")?;
+    c += p.scene(&charts::state_bar(d, col_w), x, c)?;
+    c += p.facts(x, c, col_w, &text::state_facts(d))? + SECTION_GAP;
+    c += p.heading(x, c, col_w, "Flexion bands (ISO 11226)")?;
+    c += p.scene(&charts::band_bar(d, col_w), x, c)?;
+    c += p.facts(x, c, col_w, &text::band_facts(d))? + SECTION_GAP;
+    c += p.heading(x, c, col_w, "Longest holds over the threshold")?;
+    c += holds(p, x, c, col_w, d)?;
     let bottom1 = c;
 
+    let x = cols[2];
     let mut c = top;
-    c += p.heading(cols[2], c, col_w, "Alerts and answers")?;
-    c += p.facts(cols[2], c, col_w, &text::alert_facts(d))? + SECTION_GAP;
-    c += p.heading(cols[2], c, col_w, "Breaks")?;
-    c += p.facts(cols[2], c, col_w, &text::break_facts(d))? + SECTION_GAP;
-    c += p.heading(cols[2], c, col_w, "Sitting bouts")?;
-    c += p.facts(cols[2], c, col_w, &text::bout_facts(d))?;
+    c += p.heading(x, c, col_w, "Alerts and how they were answered")?;
+    c += p.facts(x, c, col_w, &text::alert_facts(d))? + SECTION_GAP;
+    c += p.heading(x, c, col_w, "Breaks")?;
+    c += p.facts(x, c, col_w, &text::break_facts(d))? + SECTION_GAP;
+    c += p.heading(x, c, col_w, "Sitting bouts")?;
+    c += p.facts(x, c, col_w, &text::bout_facts(d))? + SECTION_GAP;
+    c += p.heading(x, c, col_w, "Calibration")?;
+    for line in text::calibration_lines(d) {
+        c += p.paragraph(x, c, col_w, &line, SMALL, TEXT_COLOUR, false)? + 2.0;
+    }
     let bottom2 = c;
     y = bottom0.max(bottom1).max(bottom2) + SECTION_GAP;
-
-    // Holds and thresholds side by side.
-    let half = (width - GAP) / 2.0;
-    let top = y;
-    let mut c = top;
-    c += p.heading(x0, c, half, "Longest holds above the slouch threshold")?;
-    c += holds(p, x0, c, half, d)?;
-    let left = c;
-    let rx = x0 + half + GAP;
-    let mut c = top;
-    c += p.heading(rx, c, half, "Thresholds in force")?;
-    c += p.paragraph(rx, c, half, &text::threshold_source(d), SMALL, MUTED, false)? + 4.0;
-    c += p.facts(rx, c, half, &text::threshold_facts(d))?;
-    y = left.max(c) + SECTION_GAP;
 
     // Notes.
     y += p.heading(x0, y, width, "Reading this report")?;
     let notes = text::notes(d);
     for (i, n) in notes.iter().enumerate() {
         let last = i + 1 == notes.len();
-        if last && !p.dry.get() {
-            p.rect(x0, y + 1.0, 4.0, 36.0, VERMILLION)?;
+        let indent = if last { 12.0 } else { 0.0 };
+        let h = p.paragraph(x0 + indent, y, width - indent, n, NOTE, TEXT_COLOUR, last)?;
+        if last {
+            p.rect(x0, y + 1.0, 4.0, h - 2.0, VERMILLION)?;
         }
-        let (indent, c) = if last { (12.0, TEXT_COLOUR) } else { (0.0, TEXT_COLOUR) };
-        y += p.paragraph(x0 + indent, y, width - indent, n, SMALL, c, last)? + 4.0;
+        y += h + 3.0;
     }
-    y += 6.0;
+    y += 4.0;
     let footer = format!(
         "Made by spinewatch {} on {} from the posture history; the figures are those of \
-         `spinewatch history --json` for the same period.",
+         \u{201c}spinewatch history --json\u{201d} for the same period.",
         env!("CARGO_PKG_VERSION"),
         d.generated
     );
@@ -577,12 +602,12 @@ fn holds(p: &Painter, x: f64, y: f64, width: f64, d: &ReportData) -> Result<f64,
             false,
         );
     }
-    let row_h = TEXT * 1.32;
+    let row_h = TEXT * 1.25;
     // Column right edges (the first column is left-aligned).
     let cols = [
         (x, "Started", Anchor::Start),
-        (x + width * 0.62, "Held", Anchor::End),
-        (x + width * 0.84, "Peak", Anchor::End),
+        (x + width * 0.66, "Held", Anchor::End),
+        (x + width * 0.85, "Peak", Anchor::End),
         (x + width, "Alerts", Anchor::End),
     ];
     for (cx, title, a) in cols {

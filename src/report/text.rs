@@ -115,6 +115,22 @@ pub fn period_line(d: &ReportData) -> String {
     }
 }
 
+/// The period in few words, e.g. "23–29 Nov 2026", "30 Nov – 6 Dec 2026", "Tue 24 Nov 2026".
+pub fn period_short(d: &ReportData) -> String {
+    use chrono::Datelike;
+    let (a, b) = (d.from, d.to);
+    match d.period {
+        ReportPeriod::Day(day) => day.format("%a %-d %b %Y").to_string(),
+        _ if a.year() != b.year() => {
+            format!("{} – {}", a.format("%-d %b %Y"), b.format("%-d %b %Y"))
+        }
+        _ if a.month() != b.month() => {
+            format!("{} – {}", a.format("%-d %b"), b.format("%-d %b %Y"))
+        }
+        _ => format!("{}–{}", a.format("%-d"), b.format("%-d %b %Y")),
+    }
+}
+
 /// The cards at the top of the page.
 pub fn headline(d: &ReportData) -> Vec<Fact> {
     let f = d.figures();
@@ -142,7 +158,7 @@ pub fn period_facts(d: &ReportData) -> Vec<Fact> {
     let f = d.figures();
     let mut out = vec![Fact::new(
         "Period",
-        period_line(d),
+        period_short(d),
         "report.period",
         None,
     )];
@@ -153,11 +169,11 @@ pub fn period_facts(d: &ReportData) -> Vec<Fact> {
             d.summary.days_with_data(),
         ));
     }
-    out.push(Fact::seconds("Wear time (monitored)", "monitored_s", f.monitored_s));
+    out.push(Fact::seconds("Wear time", "monitored_s", f.monitored_s));
     let span = Fact::seconds("Worn span", "report.span_s", d.wear.span_s);
     out.push(match d.days.first().and_then(|day| day.wear.first_last.as_ref()) {
-        Some((a, b)) if d.is_day() => span.note(format!("{a} to {b}")),
-        _ => span.note("first to last data of each day, summed"),
+        Some((a, b)) if d.is_day() => span.note(format!("{a}–{b}")),
+        _ => span.note("first to last data, per day"),
     });
     out.push(
         Fact::new(
@@ -168,10 +184,9 @@ pub fn period_facts(d: &ReportData) -> Vec<Fact> {
             "report.completeness_pct",
             d.wear.completeness_pct(),
         )
-        .note("wear time ÷ worn span"),
+        .note("wear time ÷ span"),
     );
     out.push(Fact::count("Sensor gaps", "sensor_gaps", f.sensor_gaps));
-    let mut src = d.sources.sessions.to_string();
     let mut parts = Vec::new();
     if !d.sources.devices.is_empty() {
         parts.push(format!("sensor {}", d.sources.devices.join(", ")));
@@ -179,15 +194,12 @@ pub fn period_facts(d: &ReportData) -> Vec<Fact> {
     if d.sources.imported > 0 {
         parts.push(format!("{} imported from files", d.sources.imported));
     }
-    if !parts.is_empty() {
-        src = format!("{src} ({})", parts.join("; "));
-    }
-    out.push(Fact::new(
-        "Sessions",
-        src,
-        "report.sessions",
-        Some(f64::from(d.sources.sessions)),
-    ));
+    let sessions = Fact::count("Sessions", "report.sessions", d.sources.sessions);
+    out.push(if parts.is_empty() {
+        sessions
+    } else {
+        sessions.note(parts.join("; "))
+    });
     let start = if d.day_start_min == 0 {
         "days start at midnight".to_string()
     } else {
@@ -197,12 +209,9 @@ pub fn period_facts(d: &ReportData) -> Vec<Fact> {
             d.day_start_min % 60
         )
     };
-    out.push(Fact::new(
-        "Times",
-        format!("local, {}; {start}", d.utc_offset),
-        "report.zone",
-        None,
-    ));
+    out.push(
+        Fact::new("Local times", d.utc_offset.clone(), "report.zone", None).note(start),
+    );
     out
 }
 
@@ -271,8 +280,7 @@ pub fn alert_facts(d: &ReportData) -> Vec<Fact> {
         None => fact,
     };
     vec![
-        Fact::count("Slouch episodes", "slouch_episodes", f.slouch_episodes)
-            .note("held at least the alert delay"),
+        Fact::count("Slouch episodes", "slouch_episodes", f.slouch_episodes),
         Fact::seconds("Longest slouch", "longest_slouch_s", f.longest_slouch_s),
         Fact::count("Slouch alerts", "slouch_alerts", f.slouch_alerts),
         with(
@@ -311,7 +319,7 @@ pub fn break_facts(d: &ReportData) -> Vec<Fact> {
             setting_s(d.thresholds.config.break_min_s)
         )),
         Fact::new(
-            "Breaks per hour worn",
+            "Breaks per hour",
             per_hour.map_or_else(|| "—".to_string(), |v| format!("{v:.2}")),
             "report.breaks_per_hour",
             per_hour,
@@ -431,14 +439,14 @@ pub fn calibration_lines(d: &ReportData) -> Vec<String> {
                 format!("{} times", c.taken)
             };
             out.push(format!("Calibrated {times} this {noun}; the last at {}.", last.when));
-            out.push(format!("Sensor axes: {}.", last.detail));
+            out.push(format!("Sensor axes: {}.", axes(&last.detail)));
         }
         (None, Some(before)) => {
             out.push(format!(
                 "No calibration this {noun}; the one in force was taken {}.",
                 before.when
             ));
-            out.push(format!("Sensor axes: {}.", before.detail));
+            out.push(format!("Sensor axes: {}.", axes(&before.detail)));
         }
         (None, None) => out.push(format!(
             "No calibration recorded in the history up to the end of this {noun} (a \
@@ -453,6 +461,29 @@ pub fn calibration_lines(d: &ReportData) -> Vec<String> {
         ));
     }
     out
+}
+
+/// A stored calibration (`up=x,y,z;forward=x,y,z`, unit vectors in the sensor's frame) for
+/// people: "up (0.012, −0.998, 0.051), forward (0.031, 0.052, 0.998)"; anything else as it is.
+pub fn axes(detail: &str) -> String {
+    let vector = |v: &str| -> Option<String> {
+        let parts: Vec<f64> = v.split(',').map(|x| x.trim().parse().ok()).collect::<Option<_>>()?;
+        (parts.len() == 3).then(|| {
+            let shown: Vec<String> = parts
+                .iter()
+                .map(|x| format!("{x:.3}").replace('-', "\u{2212}"))
+                .collect();
+            format!("({})", shown.join(", "))
+        })
+    };
+    let parsed = detail.split_once(';').and_then(|(up, fwd)| {
+        Some(format!(
+            "up {}, forward {}",
+            vector(up.strip_prefix("up=")?)?,
+            vector(fwd.strip_prefix("forward=")?)?
+        ))
+    });
+    parsed.unwrap_or_else(|| detail.to_string())
 }
 
 /// One cell of the daily table.
