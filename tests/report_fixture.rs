@@ -179,9 +179,7 @@ pub fn tags(html: &str) -> Vec<Tag> {
         } else {
             let closing = inner.starts_with('/');
             let body = inner.trim_start_matches('/');
-            let name_end = body
-                .find(|c: char| c.is_whitespace())
-                .unwrap_or(body.len());
+            let name_end = body.find(|c: char| c.is_whitespace()).unwrap_or(body.len());
             let name = body[..name_end].to_string();
             assert!(
                 !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()),

@@ -57,9 +57,11 @@ type Figures = BTreeMap<(String, String), Vec<(f64, String)>>;
 fn figures(page: &[Tag]) -> Figures {
     let mut out = Figures::new();
     for t in page.iter().filter(|t| !t.closing) {
-        if let (Some(scope), Some(key), Some(value)) =
-            (t.attr("data-scope"), t.attr("data-key"), t.attr("data-value"))
-        {
+        if let (Some(scope), Some(key), Some(value)) = (
+            t.attr("data-scope"),
+            t.attr("data-key"),
+            t.attr("data-value"),
+        ) {
             let v: f64 = value
                 .parse()
                 .unwrap_or_else(|e| panic!("data-value {value:?} of {key}: {e}"));
@@ -192,11 +194,18 @@ fn the_week_page_shows_the_history_json_figures_exactly() {
     let checked = assert_scope_matches(&figs, "total", &json["totals"], &[]);
     assert_eq!(checked, 19, "every figure of the totals");
     let t = &direct.totals.figures;
-    assert!(t.monitored_s > 5.0 * 8.0 * 3600.0, "five 8-hour days and a Saturday");
+    assert!(
+        t.monitored_s > 5.0 * 8.0 * 3600.0,
+        "five 8-hour days and a Saturday"
+    );
     assert_shown(&figs, "monitored_s", &human_duration(t.monitored_s));
     assert_shown(&figs, "upright_pct", &format!("{:.1}%", t.upright_pct));
     assert_shown(&figs, "slouch_alerts", &t.slouch_alerts.to_string());
-    assert_shown(&figs, "flexion_bands_s.over_60", &human_duration(t.flexion_bands_s.over_60));
+    assert_shown(
+        &figs,
+        "flexion_bands_s.over_60",
+        &human_duration(t.flexion_bands_s.over_60),
+    );
     assert_shown(&figs, "days_with_data", "6");
     assert_shown(&figs, "report.alerts_held_back", "2");
 
@@ -245,15 +254,25 @@ fn the_week_page_shows_the_history_json_figures_exactly() {
     // The longest holds are the longest slouch episodes, longest first.
     assert!(!data.holds.is_empty());
     assert_eq!(data.holds[0].duration_s, t.longest_slouch_s);
-    assert!(data.holds.windows(2).all(|w| w[0].duration_s >= w[1].duration_s));
-    assert!(html.contains(&data.holds[0].when), "when the longest hold happened");
+    assert!(
+        data.holds
+            .windows(2)
+            .all(|w| w[0].duration_s >= w[1].duration_s)
+    );
+    assert!(
+        html.contains(&data.holds[0].when),
+        "when the longest hold happened"
+    );
 
     // Calibration: five taken this week, one failed attempt, the last on Friday.
     assert_eq!(data.calibration.taken, 5);
     assert_eq!(data.calibration.failed, 1);
     assert!(html.contains("Calibrated 5 times this week; the last at Fri 27 Nov 08:30."));
     assert!(html.contains("1 calibration attempt failed."));
-    assert!(html.contains("Defaults ("), "the thresholds' source is said");
+    assert!(
+        html.contains("Defaults ("),
+        "the thresholds' source is said"
+    );
     // The comparison with the week before (which has one day of data).
     assert!(
         data.comparison
@@ -267,7 +286,11 @@ fn the_week_page_shows_the_history_json_figures_exactly() {
     assert!((99.0..100.0).contains(&completeness), "{completeness}");
     assert!(html.contains("wear time ÷ span"));
     // Sitting bouts: the desk days have bouts over 30 min.
-    assert!(data.bouts.count > 10 && data.bouts.over_30_min > 0, "{:?}", data.bouts);
+    assert!(
+        data.bouts.count > 10 && data.bouts.over_30_min > 0,
+        "{:?}",
+        data.bouts
+    );
 }
 
 #[test]
@@ -336,7 +359,9 @@ fn the_month_page_has_every_day_and_the_month_totals() {
     // The month's totals are the sums of its days (the store's rule), so the week's days and
     // the Friday before add up to the month.
     let days = Days::new(zone(), 0).unwrap_or_else(|e| panic!("{e}"));
-    let week = history.week(&days, monday()).unwrap_or_else(|e| panic!("{e}"));
+    let week = history
+        .week(&days, monday())
+        .unwrap_or_else(|e| panic!("{e}"));
     let friday = history
         .day(&days, date(2026, 11, 20))
         .unwrap_or_else(|e| panic!("{e}"));

@@ -142,7 +142,10 @@ fn write_docs_images() {
     let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
     let week = build(&history, ReportPeriod::Week(date(2026, 11, 24)));
     for (name, data) in [
-        ("report-day.png", build(&history, ReportPeriod::Day(date(2026, 11, 24)))),
+        (
+            "report-day.png",
+            build(&history, ReportPeriod::Day(date(2026, 11, 24))),
+        ),
         ("report-week.png", week.clone()),
         (
             "report-month.png",

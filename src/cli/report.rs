@@ -178,7 +178,10 @@ fn write_out(path: &Path, bytes: &[u8], force: bool) -> Result<(), ReportCommand
     if let Err(source) = file.write_all(bytes).and_then(|()| file.sync_all()) {
         drop(file);
         if let Err(e) = std::fs::remove_file(path) {
-            tracing::warn!("could not remove the partial report {}: {e}", path.display());
+            tracing::warn!(
+                "could not remove the partial report {}: {e}",
+                path.display()
+            );
         }
         return Err(ReportCommandError::Write {
             path: path.to_path_buf(),

@@ -156,6 +156,9 @@ mod tests {
         assert_eq!(stats.total_s, 54.0 * 60.0);
         assert_eq!(stats.over_30_min, 1);
         assert_eq!(stats.over_60_min, 0);
-        assert_eq!(stats.longest.map(|(b, w)| (b.start_ms, w)), Some((0, "0".into())));
+        assert_eq!(
+            stats.longest.map(|(b, w)| (b.start_ms, w)),
+            Some((0, "0".into()))
+        );
     }
 }

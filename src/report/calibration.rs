@@ -56,7 +56,11 @@ fn sql(doing: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
 }
 
 /// Calibrations in `[from_ms, to_ms)` and, without one, the last before.
-pub fn summary(conn: &Connection, from_ms: i64, to_ms: i64) -> Result<CalibrationSummary, StoreError> {
+pub fn summary(
+    conn: &Connection,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<CalibrationSummary, StoreError> {
     let row = |r: &rusqlite::Row<'_>| {
         Ok(CalibrationEvent {
             at_ms: r.get(0)?,

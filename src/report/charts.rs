@@ -84,10 +84,7 @@ pub const HEAT_CLASSES: usize = 5;
 /// The colour of a % upright class, and whether text on it should be white.
 pub fn heat_colour(upright_pct: f64) -> (Rgb, bool) {
     let class = ((upright_pct / 20.0).floor().max(0.0) as usize).min(HEAT_CLASSES - 1);
-    (
-        WHITE.mix(BLUE, 0.12 + 0.22 * class as f64),
-        class >= 3,
-    )
+    (WHITE.mix(BLUE, 0.12 + 0.22 * class as f64), class >= 3)
 }
 
 /// Horizontal placement of text.
@@ -339,7 +336,11 @@ pub fn state_bar(d: &ReportData, width: f64) -> Scene {
     share_bar(
         &[
             (st.upright, state_colour(PostureState::Upright), "upright"),
-            (st.slouched, state_colour(PostureState::Slouched), "slouched"),
+            (
+                st.slouched,
+                state_colour(PostureState::Slouched),
+                "slouched",
+            ),
             (
                 st.leaning_back,
                 state_colour(PostureState::LeaningBack),
@@ -432,7 +433,13 @@ pub fn heat_map(d: &ReportData, width: f64) -> Scene {
         "Share of calibrated time upright in each local hour",
     );
     // The x axis's title sits at the top left, level with the hour numbers.
-    s.text(label_w - 8.0, top - 10.0, "local hour (h)", SIZE_SMALL, Anchor::End);
+    s.text(
+        label_w - 8.0,
+        top - 10.0,
+        "local hour (h)",
+        SIZE_SMALL,
+        Anchor::End,
+    );
     for h in 0..24 {
         if cell_w >= 40.0 || h % 2 == 0 {
             s.text(
@@ -513,7 +520,13 @@ pub fn heat_map(d: &ReportData, width: f64) -> Scene {
         .enumerate()
         {
             let y = top + row_h * (rows + r) as f64;
-            s.text(label_w - 8.0, y + row_h / 2.0, label, SIZE_SMALL, Anchor::End);
+            s.text(
+                label_w - 8.0,
+                y + row_h / 2.0,
+                label,
+                SIZE_SMALL,
+                Anchor::End,
+            );
             s.line(label_w, y, label_w + grid_w, y, LIGHT_GREY, 1.0);
             for (h, v) in values.iter().enumerate() {
                 let x = label_w + cell_w * h as f64;
@@ -536,7 +549,11 @@ pub fn heat_map(d: &ReportData, width: f64) -> Scene {
                         x + cell_w / 2.0,
                         y + row_h / 2.0,
                         format!("{:.0}", v / 60.0),
-                        if key == "slouched_s" { VERMILLION } else { TEXT },
+                        if key == "slouched_s" {
+                            VERMILLION
+                        } else {
+                            TEXT
+                        },
                         Anchor::Middle,
                     );
                 }
@@ -607,7 +624,13 @@ pub fn timeline(t: &Timeline, slouch_threshold_deg: f64, width: f64) -> Scene {
     let bands = [(lo, 20.0), (20.0, 60.0), (60.0, hi)];
     for ((b_lo, b_hi), c) in bands.into_iter().zip(BAND_COLOURS) {
         let (y_top, y_bottom) = (a.y(b_hi, lo, hi), a.y(b_lo, lo, hi));
-        s.rect(a.left, y_top, a.right - a.left, y_bottom - y_top, WHITE.mix(c, 0.14));
+        s.rect(
+            a.left,
+            y_top,
+            a.right - a.left,
+            y_bottom - y_top,
+            WHITE.mix(c, 0.14),
+        );
     }
     // Axes and grid.
     for v in [-30.0, -10.0, 0.0, 20.0, 40.0, 60.0, 80.0] {
@@ -631,7 +654,13 @@ pub fn timeline(t: &Timeline, slouch_threshold_deg: f64, width: f64) -> Scene {
             Anchor::End,
         );
     }
-    s.text(a.left - 50.0, a.top - 36.0, "flexion (°)", SIZE_SMALL, Anchor::Start);
+    s.text(
+        a.left - 50.0,
+        a.top - 36.0,
+        "flexion (°)",
+        SIZE_SMALL,
+        Anchor::Start,
+    );
     s.line(a.left, a.top, a.left, a.bottom, AXIS, 1.0);
     s.line(a.left, a.bottom, a.right, a.bottom, AXIS, 1.0);
     // The minutes.
@@ -654,12 +683,21 @@ pub fn timeline(t: &Timeline, slouch_threshold_deg: f64, width: f64) -> Scene {
         let x = a.x(m.at_h, x0, x1);
         match m.alert {
             Some((kind, outcome)) => {
-                let y = if kind == AlertKind::Slouch { a.top - 30.0 } else { a.top - 12.0 };
+                let y = if kind == AlertKind::Slouch {
+                    a.top - 30.0
+                } else {
+                    a.top - 12.0
+                };
                 let fill = outcome_colour(outcome);
                 let points = if kind == AlertKind::Slouch {
                     vec![(x - 6.0, y - 7.0), (x + 6.0, y - 7.0), (x, y + 5.0)]
                 } else {
-                    vec![(x - 6.0, y - 6.0), (x + 6.0, y - 6.0), (x + 6.0, y + 6.0), (x - 6.0, y + 6.0)]
+                    vec![
+                        (x - 6.0, y - 6.0),
+                        (x + 6.0, y - 6.0),
+                        (x + 6.0, y + 6.0),
+                        (x - 6.0, y + 6.0),
+                    ]
                 };
                 s.shapes.push(Shape::Polygon {
                     points,
@@ -711,13 +749,23 @@ pub fn timeline(t: &Timeline, slouch_threshold_deg: f64, width: f64) -> Scene {
     });
     x = s.text_at_start(x + 18.0, ly, "slouch alert");
     s.shapes.push(Shape::Polygon {
-        points: vec![(x, ly - 6.0), (x + 12.0, ly - 6.0), (x + 12.0, ly + 6.0), (x, ly + 6.0)],
+        points: vec![
+            (x, ly - 6.0),
+            (x + 12.0, ly - 6.0),
+            (x + 12.0, ly + 6.0),
+            (x, ly + 6.0),
+        ],
         fill: WHITE,
         outline: BLACK,
     });
     x = s.text_at_start(x + 18.0, ly, "break reminder");
     s.shapes.push(Shape::Polygon {
-        points: vec![(x + 6.0, ly - 7.0), (x + 13.0, ly), (x + 6.0, ly + 7.0), (x - 1.0, ly)],
+        points: vec![
+            (x + 6.0, ly - 7.0),
+            (x + 13.0, ly),
+            (x + 6.0, ly + 7.0),
+            (x - 1.0, ly),
+        ],
         fill: BLUE,
         outline: BLACK,
     });
@@ -778,7 +826,13 @@ fn bar_axes(s: &mut Scene, a: &Area, y_max: f64, y_title: &str, x_title: &str) {
         s.text(a.left - 9.0, y, label, SIZE_SMALL, Anchor::End);
         v += step;
     }
-    s.text(a.left - 50.0, a.top - 20.0, y_title, SIZE_SMALL, Anchor::Start);
+    s.text(
+        a.left - 50.0,
+        a.top - 20.0,
+        y_title,
+        SIZE_SMALL,
+        Anchor::Start,
+    );
     s.line(a.left, a.top, a.left, a.bottom, AXIS, 1.0);
     s.line(a.left, a.bottom, a.right, a.bottom, AXIS, 1.0);
     s.text(
@@ -831,7 +885,13 @@ pub fn daily_bars(d: &ReportData, width: f64) -> Option<Scene> {
         let x = a.left + slot * i as f64 + slot * 0.15;
         let w = slot * 0.7;
         let st = &day.figures.state_s;
-        let values = [st.upright, st.slouched, st.leaning_back, st.moving, st.uncalibrated];
+        let values = [
+            st.upright,
+            st.slouched,
+            st.leaning_back,
+            st.moving,
+            st.uncalibrated,
+        ];
         let keys = [
             "state_s.upright",
             "state_s.slouched",
@@ -868,7 +928,13 @@ pub fn daily_bars(d: &ReportData, width: f64) -> Option<Scene> {
         } else {
             detail.date.format("%-d").to_string()
         };
-        s.text(x + w / 2.0, a.bottom + 14.0, label, SIZE_SMALL, Anchor::Middle);
+        s.text(
+            x + w / 2.0,
+            a.bottom + 14.0,
+            label,
+            SIZE_SMALL,
+            Anchor::Middle,
+        );
     }
     let ly = a.bottom + 62.0;
     let mut x = a.left;

@@ -9,9 +9,9 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
+use super::ReportData;
 use super::charts::{self, Anchor, Scene, Shape, colour};
 use super::text::{self, Cell, DAY_COLUMNS, Fact};
-use super::ReportData;
 
 /// The page width the charts are drawn for, page pixels (A4 at 150 dpi less the margins).
 pub const FULL_WIDTH: f64 = 1120.0;

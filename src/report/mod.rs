@@ -132,7 +132,11 @@ impl ReportPeriod {
                         last.format("%a %-d %B %Y")
                     )
                 };
-                format!("Week report: ISO week {} of {} ({span})", iso.week(), iso.year())
+                format!(
+                    "Week report: ISO week {} of {} ({span})",
+                    iso.week(),
+                    iso.year()
+                )
             }
             Self::Month { .. } => format!("Month report: {}", first.format("%B %Y")),
         })
@@ -413,7 +417,10 @@ pub fn build<Tz: TimeZone>(
             bouts: BoutStats::of(&day_bouts, |ms| when(days, ms, period)),
         });
     }
-    let wear = Wear::total(summary.figures().monitored_s, details.iter().map(|d| &d.wear));
+    let wear = Wear::total(
+        summary.figures().monitored_s,
+        details.iter().map(|d| &d.wear),
+    );
     let bouts = BoutStats::of(&all_bouts, |ms| when(days, ms, period));
 
     let holds = history
@@ -451,9 +458,16 @@ pub fn build<Tz: TimeZone>(
     };
 
     let calibration = history.read(|c| calibration::summary(c, from_ms, to_ms))?;
-    let calibration = calibration.with_local_times(|ms| when(days, ms, period), |ms| {
-        format!("{} {}", days.day_of_ms(ms).format("%a %-d %b %Y"), days.local_hhmm(ms))
-    });
+    let calibration = calibration.with_local_times(
+        |ms| when(days, ms, period),
+        |ms| {
+            format!(
+                "{} {}",
+                days.day_of_ms(ms).format("%a %-d %b %Y"),
+                days.local_hhmm(ms)
+            )
+        },
+    );
 
     let mut sources = Sources::default();
     for s in history.sessions_overlapping(from_ms, to_ms)? {

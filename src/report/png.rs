@@ -263,13 +263,7 @@ impl Painter<'_, '_> {
                 } => self.rect(ox + x, oy + y, *w, *h, *fill)?,
                 Shape::NoData { x, y, w, h } => {
                     self.rect(ox + x, oy + y, *w, *h, LIGHT_GREY)?;
-                    self.line(
-                        (ox + x, oy + y + h),
-                        (ox + x + w, oy + y),
-                        GREY,
-                        1.0,
-                        false,
-                    )?;
+                    self.line((ox + x, oy + y + h), (ox + x + w, oy + y), GREY, 1.0, false)?;
                 }
                 Shape::Line {
                     x1,
@@ -413,7 +407,15 @@ impl Painter<'_, '_> {
         let value_w = (width - label_w).max(40.0);
         let mut at = y;
         for f in facts {
-            self.text(x, at + row_h / 2.0, &f.label, TEXT, MUTED, Anchor::Start, false)?;
+            self.text(
+                x,
+                at + row_h / 2.0,
+                &f.label,
+                TEXT,
+                MUTED,
+                Anchor::Start,
+                false,
+            )?;
             let lines = self.wrap(&f.text, TEXT, value_w, 3);
             for (i, l) in lines.iter().enumerate() {
                 self.text(
@@ -474,7 +476,15 @@ fn page(p: &Painter, d: &ReportData, with_chart: bool) -> Result<f64, ReportErro
         true,
     )?;
     y += 36.0;
-    p.text(x0, y + 10.0, &d.title, 19.0, TEXT_COLOUR, Anchor::Start, true)?;
+    p.text(
+        x0,
+        y + 10.0,
+        &d.title,
+        19.0,
+        TEXT_COLOUR,
+        Anchor::Start,
+        true,
+    )?;
     y += 26.0;
     let meta = format!(
         "{}. Times are local ({}). Angles are relative to the wearer's calibrated upright, \
@@ -496,8 +506,24 @@ fn page(p: &Painter, d: &ReportData, with_chart: bool) -> Result<f64, ReportErro
             p.rect(cx, y, card_w, card_h, Rgb(0xC8, 0xC8, 0xC8))?;
             p.rect(cx + 1.5, y + 1.5, card_w - 3.0, card_h - 3.0, WHITE)?;
         }
-        p.text(cx + 10.0, y + 14.0, &f.label, SMALL, MUTED, Anchor::Start, false)?;
-        p.text(cx + 10.0, y + 38.0, &f.text, 22.0, TEXT_COLOUR, Anchor::Start, true)?;
+        p.text(
+            cx + 10.0,
+            y + 14.0,
+            &f.label,
+            SMALL,
+            MUTED,
+            Anchor::Start,
+            false,
+        )?;
+        p.text(
+            cx + 10.0,
+            y + 38.0,
+            &f.text,
+            22.0,
+            TEXT_COLOUR,
+            Anchor::Start,
+            true,
+        )?;
         if let Some(n) = &f.note {
             p.text(cx + 10.0, y + 59.0, n, 12.5, MUTED, Anchor::Start, false)?;
         }
@@ -531,7 +557,15 @@ fn page(p: &Painter, d: &ReportData, with_chart: bool) -> Result<f64, ReportErro
     c += p.facts(x, c, col_w, &text::period_facts(d))?;
     if let Some(sentence) = &d.comparison {
         c += 2.0;
-        c += p.paragraph(x, c, col_w, &format!("Trend: {sentence}"), SMALL, MUTED, false)?;
+        c += p.paragraph(
+            x,
+            c,
+            col_w,
+            &format!("Trend: {sentence}"),
+            SMALL,
+            MUTED,
+            false,
+        )?;
     }
     c += SECTION_GAP;
     c += p.heading(x, c, col_w, "Thresholds in force")?;

@@ -145,8 +145,13 @@ pub fn headline(d: &ReportData) -> Vec<Fact> {
             d.wear.completeness_pct(),
         )
         .note("of the worn span"),
-        Fact::new("Upright", upright_text(f), "upright_pct", Some(f.upright_pct))
-            .note("of calibrated time"),
+        Fact::new(
+            "Upright",
+            upright_text(f),
+            "upright_pct",
+            Some(f.upright_pct),
+        )
+        .note("of calibrated time"),
         Fact::seconds("Slouched", "state_s.slouched", f.state_s.slouched),
         Fact::count("Slouch alerts", "slouch_alerts", f.slouch_alerts),
         Fact::count("Breaks taken", "breaks_taken", f.breaks_taken),
@@ -156,12 +161,7 @@ pub fn headline(d: &ReportData) -> Vec<Fact> {
 /// Period, wear and data.
 pub fn period_facts(d: &ReportData) -> Vec<Fact> {
     let f = d.figures();
-    let mut out = vec![Fact::new(
-        "Period",
-        period_short(d),
-        "report.period",
-        None,
-    )];
+    let mut out = vec![Fact::new("Period", period_short(d), "report.period", None)];
     if !d.is_day() {
         out.push(Fact::count(
             "Days with data",
@@ -171,10 +171,12 @@ pub fn period_facts(d: &ReportData) -> Vec<Fact> {
     }
     out.push(Fact::seconds("Wear time", "monitored_s", f.monitored_s));
     let span = Fact::seconds("Worn span", "report.span_s", d.wear.span_s);
-    out.push(match d.days.first().and_then(|day| day.wear.first_last.as_ref()) {
-        Some((a, b)) if d.is_day() => span.note(format!("{a}–{b}")),
-        _ => span.note("first to last data, per day"),
-    });
+    out.push(
+        match d.days.first().and_then(|day| day.wear.first_last.as_ref()) {
+            Some((a, b)) if d.is_day() => span.note(format!("{a}–{b}")),
+            _ => span.note("first to last data, per day"),
+        },
+    );
     out.push(
         Fact::new(
             "Data completeness",
@@ -209,9 +211,7 @@ pub fn period_facts(d: &ReportData) -> Vec<Fact> {
             d.day_start_min % 60
         )
     };
-    out.push(
-        Fact::new("Local times", d.utc_offset.clone(), "report.zone", None).note(start),
-    );
+    out.push(Fact::new("Local times", d.utc_offset.clone(), "report.zone", None).note(start));
     out
 }
 
@@ -299,19 +299,16 @@ pub fn alert_facts(d: &ReportData) -> Vec<Fact> {
             Fact::count("… still open", "report.alerts_open", alerts_open(f)),
             alerts_open(f),
         ),
-        Fact::count(
-            "Held back",
-            "report.alerts_held_back",
-            f.alerts_held_back,
-        )
-        .note("snooze, meeting, quiet hours"),
+        Fact::count("Held back", "report.alerts_held_back", f.alerts_held_back)
+            .note("snooze, meeting, quiet hours"),
     ]
 }
 
 /// Break reminders and breaks.
 pub fn break_facts(d: &ReportData) -> Vec<Fact> {
     let f = d.figures();
-    let per_hour = (f.monitored_s > 0.0).then(|| f64::from(f.breaks_taken) * 3600.0 / f.monitored_s);
+    let per_hour =
+        (f.monitored_s > 0.0).then(|| f64::from(f.breaks_taken) * 3600.0 / f.monitored_s);
     vec![
         Fact::count("Break reminders", "break_reminders", f.break_reminders),
         Fact::count("Breaks taken", "breaks_taken", f.breaks_taken).note(format!(
@@ -353,9 +350,8 @@ pub fn bout_facts(d: &ReportData) -> Vec<Fact> {
 /// The thresholds in force.
 pub fn threshold_facts(d: &ReportData) -> Vec<Fact> {
     let c = &d.thresholds.config;
-    let fact = |label: &str, text: String, key: &'static str, v: f64| {
-        Fact::new(label, text, key, Some(v))
-    };
+    let fact =
+        |label: &str, text: String, key: &'static str, v: f64| Fact::new(label, text, key, Some(v));
     vec![
         fact(
             "Slouched at",
@@ -438,7 +434,10 @@ pub fn calibration_lines(d: &ReportData) -> Vec<String> {
             } else {
                 format!("{} times", c.taken)
             };
-            out.push(format!("Calibrated {times} this {noun}; the last at {}.", last.when));
+            out.push(format!(
+                "Calibrated {times} this {noun}; the last at {}.",
+                last.when
+            ));
             out.push(format!("Sensor axes: {}.", axes(&last.detail)));
         }
         (None, Some(before)) => {
@@ -467,7 +466,10 @@ pub fn calibration_lines(d: &ReportData) -> Vec<String> {
 /// people: "up (0.012, −0.998, 0.051), forward (0.031, 0.052, 0.998)"; anything else as it is.
 pub fn axes(detail: &str) -> String {
     let vector = |v: &str| -> Option<String> {
-        let parts: Vec<f64> = v.split(',').map(|x| x.trim().parse().ok()).collect::<Option<_>>()?;
+        let parts: Vec<f64> = v
+            .split(',')
+            .map(|x| x.trim().parse().ok())
+            .collect::<Option<_>>()?;
         (parts.len() == 3).then(|| {
             let shown: Vec<String> = parts
                 .iter()
