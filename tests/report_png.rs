@@ -2,8 +2,9 @@
 //! blank), with its text (the embedded font works) and nothing cut off at the bottom.
 //!
 //! `cargo test --test report_png -- --ignored` also writes the example pages in `docs/`
-//! (`report-day.png`, `report-week.png`, `report-month.png`, and `report-week.html`, the HTML
-//! of the week, for a browser screenshot).
+//! (`report-day.png`, `report-week.png`), and the day's and the week's HTML into the temporary
+//! directory (`report-day.html`, `report-week.html`) for a browser screenshot such as
+//! `docs/report-html.png`.
 
 #[path = "report_fixture.rs"]
 mod fixture;
@@ -141,31 +142,13 @@ fn write_docs_images() {
     let history = History::open(&path, HistoryOptions::default()).unwrap_or_else(|e| panic!("{e}"));
     let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs");
     let week = build(&history, ReportPeriod::Week(date(2026, 11, 24)));
-    for (name, data) in [
-        (
-            "report-day.png",
-            build(&history, ReportPeriod::Day(date(2026, 11, 24))),
-        ),
-        ("report-week.png", week.clone()),
-        (
-            "report-month.png",
-            build(
-                &history,
-                ReportPeriod::Month {
-                    year: 2026,
-                    month: 11,
-                },
-            ),
-        ),
-    ] {
-        let bytes = report::png::render(&data).unwrap_or_else(|e| panic!("{e}"));
+    let day = build(&history, ReportPeriod::Day(date(2026, 11, 24)));
+    for (name, data) in [("report-day.png", &day), ("report-week.png", &week)] {
+        let bytes = report::png::render(data).unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(docs.join(name), bytes).unwrap_or_else(|e| panic!("{e}"));
     }
-    let day = build(&history, ReportPeriod::Day(date(2026, 11, 24)));
     for (name, data) in [("report-week.html", &week), ("report-day.html", &day)] {
-        std::fs::write(dir.path().join(name), report::html::render(data))
-            .unwrap_or_else(|e| panic!("{e}"));
-        std::fs::copy(dir.path().join(name), std::env::temp_dir().join(name))
+        std::fs::write(std::env::temp_dir().join(name), report::html::render(data))
             .unwrap_or_else(|e| panic!("{e}"));
     }
 }

@@ -37,15 +37,17 @@ section { margin: 0 0 4.5mm; break-inside: avoid; }
 .cols > section { margin-bottom: 0; }
 .row { margin-bottom: 4.5mm; }
 .cards { display: grid; grid-template-columns: repeat(6, 1fr); gap: 2mm; }
-.card { border: 0.3mm solid #c8c8c8; border-radius: 1.5mm; padding: 1.8mm 2mm; }
-.card .label { font-size: 8pt; color: #555; }
-.card .value { font-size: 13pt; font-weight: bold; white-space: nowrap; }
-.card .note { font-size: 7.5pt; }
+.card { border: 0.3mm solid #c8c8c8; border-radius: 1.5mm; padding: 1.6mm 1.8mm; min-width: 0; }
+.card .label, .card .note { font-size: 7.5pt; color: #555; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.card .value { font-size: 12.5pt; font-weight: bold; white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; font-size: 9pt; }
 th, td { text-align: left; padding: 0.5mm 1.4mm; border-bottom: 0.2mm solid #e0e0e0;
   vertical-align: top; }
 thead th { border-bottom: 0.3mm solid #888; font-weight: bold; }
 th { font-weight: normal; }
+table.facts th { width: 1%; white-space: nowrap; color: #444; }
+table.facts td.num { width: 1%; font-weight: bold; }
 td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.note { font-size: 8pt; }
 tr.empty td { color: #888; }

@@ -134,8 +134,11 @@ pub fn period_short(d: &ReportData) -> String {
 /// The cards at the top of the page.
 pub fn headline(d: &ReportData) -> Vec<Fact> {
     let f = d.figures();
+    // Cards are narrow: durations without their seconds (the tables below have them).
+    let card_s =
+        |label: &str, key: &'static str, s: f64| Fact::new(label, duration_short(s), key, Some(s));
     vec![
-        Fact::seconds("Wear time", "monitored_s", f.monitored_s),
+        card_s("Wear time", "monitored_s", f.monitored_s),
         Fact::new(
             "Data completeness",
             d.wear
@@ -152,7 +155,7 @@ pub fn headline(d: &ReportData) -> Vec<Fact> {
             Some(f.upright_pct),
         )
         .note("of calibrated time"),
-        Fact::seconds("Slouched", "state_s.slouched", f.state_s.slouched),
+        card_s("Slouched", "state_s.slouched", f.state_s.slouched),
         Fact::count("Slouch alerts", "slouch_alerts", f.slouch_alerts),
         Fact::count("Breaks taken", "breaks_taken", f.breaks_taken),
     ]
