@@ -2,7 +2,8 @@
 //! plain RGB buffer and encoded with the `png` crate.
 //!
 //! Text is drawn by plotters' `ab_glyph` backend from DejaVu Sans embedded in the binary
-//! (`assets/fonts/`), so nothing is looked up on the system (no fontconfig, no freetype). The
+//! (`assets/fonts/`), so nothing is looked up on the system (no fontconfig, no freetype); each
+//! glyph is placed from the font's own metrics (see `Painter::layout`). The
 //! words and numbers come from [`super::text`] and the charts from [`super::charts`], as in the
 //! HTML; only the layout differs: the page is fixed, so the sections are packed into columns, and
 //! the one chart that is not part of every report — the day's minute-by-minute timeline, or the
@@ -13,13 +14,15 @@
 use std::cell::Cell;
 use std::sync::OnceLock;
 
+use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
+
 use plotters::backend::BitMapBackend;
 use plotters::coord::Shift;
 use plotters::drawing::{DrawingArea, IntoDrawingArea};
 use plotters::element::{PathElement, Polygon, Rectangle, Text};
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{
-    Color, FontDesc, FontFamily, FontStyle, RGBColor, ShapeStyle, TextStyle, register_font,
+    Color, FontDesc, FontFamily, FontStyle, RGBColor, ShapeStyle, register_font,
 };
 
 use super::charts::{self, Anchor, Rgb, Scene, Shape, colour::*};
@@ -52,16 +55,18 @@ const HEADING: f64 = 16.5;
 /// The notes at the bottom.
 const NOTE: f64 = 12.8;
 
-fn register() -> Result<(), ReportError> {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
-    if ok {
-        Ok(())
-    } else {
-        Err(ReportError::Font {
+/// Registers the font with plotters (once) and returns it for its metrics.
+fn register() -> Result<&'static FontRef<'static>, ReportError> {
+    static REGISTERED: OnceLock<Option<FontRef<'static>>> = OnceLock::new();
+    REGISTERED
+        .get_or_init(|| {
+            let ok = register_font(FAMILY, FontStyle::Normal, FONT).is_ok();
+            FontRef::try_from_slice(FONT).ok().filter(|_| ok)
+        })
+        .as_ref()
+        .ok_or(ReportError::Font {
             name: "DejaVuSans.ttf",
         })
-    }
 }
 
 fn draw_error(e: impl std::fmt::Display) -> ReportError {
@@ -76,12 +81,13 @@ fn rgb(c: Rgb) -> RGBColor {
 
 /// The page as PNG bytes.
 pub fn render(d: &ReportData) -> Result<Vec<u8>, ReportError> {
-    register()?;
+    let metrics = register()?;
     let mut buf = vec![255u8; PAGE_W as usize * PAGE_H as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut buf, (PAGE_W, PAGE_H)).into_drawing_area();
         let painter = Painter {
             area: &root,
+            metrics,
             dry: Cell::new(true),
         };
         // Measure first: the optional chart goes in only if everything fits.
@@ -118,6 +124,7 @@ fn encode(rgb_pixels: &[u8]) -> Result<Vec<u8>, ReportError> {
 /// Draws on the page, or (while `dry`) only measures.
 struct Painter<'a, 'b> {
     area: &'a DrawingArea<BitMapBackend<'b>, Shift>,
+    metrics: &'static FontRef<'static>,
     dry: Cell<bool>,
 }
 
@@ -134,12 +141,33 @@ fn pt(x: f64, y: f64) -> (i32, i32) {
 }
 
 impl Painter<'_, '_> {
+    /// Where each glyph of `text` starts (its leftmost ink, from the pen position plus its side
+    /// bearing) and the advance of the whole text, pixels.
+    ///
+    /// plotters' ab_glyph backend draws a string's glyphs at their pen positions without their
+    /// side bearings, which spaces letters unevenly at these sizes; so text is drawn one glyph at
+    /// a time, each where the font puts it.
+    fn layout(&self, text: &str, size: f64) -> (Vec<(char, f64)>, f64) {
+        let scaled = self
+            .metrics
+            .as_scaled(PxScale::from((size * SCALE_PER_EM) as f32));
+        let mut pen = 0.0f32;
+        let mut prev = None;
+        let mut glyphs = Vec::with_capacity(text.len());
+        for c in text.chars() {
+            let id = scaled.glyph_id(c);
+            if let Some(p) = prev {
+                pen += scaled.kern(p, id);
+            }
+            glyphs.push((c, f64::from(pen + scaled.h_side_bearing(id))));
+            pen += scaled.h_advance(id);
+            prev = Some(id);
+        }
+        (glyphs, f64::from(pen))
+    }
+
     fn width_of(&self, text: &str, size: f64) -> f64 {
-        self.area
-            .estimate_text_size(text, &TextStyle::from(font(size)))
-            .map_or(text.chars().count() as f64 * size * 0.6, |(w, _)| {
-                f64::from(w)
-            })
+        self.layout(text, size).1
     }
 
     /// Text with its vertical middle at `y` (as SVG's `dominant-baseline="central"`).
@@ -157,24 +185,34 @@ impl Painter<'_, '_> {
         if self.dry.get() || s.is_empty() {
             return Ok(());
         }
-        let h = match anchor {
-            Anchor::Start => HPos::Left,
-            Anchor::Middle => HPos::Center,
-            Anchor::End => HPos::Right,
+        let (glyphs, width) = self.layout(s, size);
+        let start = match anchor {
+            Anchor::Start => x,
+            Anchor::Middle => x - width / 2.0,
+            Anchor::End => x - width,
         };
         let colour = rgb(c);
-        let style = font(size).color(&colour).pos(Pos::new(h, VPos::Center));
+        let style = font(size)
+            .color(&colour)
+            .pos(Pos::new(HPos::Left, VPos::Center));
         // plotters' ab_glyph backend puts the baseline ~0.11 em below a centred position; the
         // middle of the x-height is ~0.35 em above the baseline.
         let y = y + 0.24 * size;
-        self.area
-            .draw(&Text::new(s.to_string(), pt(x, y), style.clone()))
-            .map_err(draw_error)?;
-        if bold {
-            // No bold face is embedded: overdraw one pixel to the right.
-            self.area
-                .draw(&Text::new(s.to_string(), pt(x + 1.0, y), style))
-                .map_err(draw_error)?;
+        // No bold face is embedded: bold overdraws one pixel to the right.
+        let passes: &[f64] = if bold { &[0.0, 1.0] } else { &[0.0] };
+        for (ch, at) in glyphs {
+            if ch.is_whitespace() {
+                continue;
+            }
+            for dx in passes {
+                self.area
+                    .draw(&Text::new(
+                        ch.to_string(),
+                        pt(start + at + dx, y),
+                        style.clone(),
+                    ))
+                    .map_err(draw_error)?;
+            }
         }
         Ok(())
     }
