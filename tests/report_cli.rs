@@ -150,6 +150,40 @@ fn a_day_png_and_a_month_html_from_an_explicit_history() {
     let mut left = left;
     left.sort();
     assert_eq!(left, vec!["day.PNG", "month.html"]);
+    // The history was read without taking the instance lock (no lock file was made), so a
+    // spinewatch starting meanwhile would have become its writer.
+    assert!(!data.path().join("history.sqlite.lock").exists());
+}
+
+#[test]
+fn a_report_can_be_made_while_spinewatch_is_writing_the_history() {
+    let home = home_with_history();
+    // This test process plays the running app: it holds the lock and the writer.
+    let app = spinewatch::store::History::open(
+        &home.path().join("history.sqlite"),
+        spinewatch::store::HistoryOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!app.is_read_only());
+    let out = home.path().join("day.html");
+    let o = spinewatch(
+        home.path(),
+        &[
+            "report",
+            "--day",
+            "2026-11-27",
+            "--out",
+            &out.to_string_lossy(),
+        ],
+    );
+    assert!(o.status.success(), "stderr: {}", stderr(&o));
+    assert!(
+        std::fs::read_to_string(&out)
+            .unwrap_or_default()
+            .contains("Friday 27 November 2026")
+    );
+    assert!(!app.is_read_only());
+    app.close().unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[test]

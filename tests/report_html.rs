@@ -183,6 +183,18 @@ fn the_week_page_shows_the_history_json_figures_exactly() {
         .week(&days, monday())
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(data.summary, Summary::Period(direct.clone()));
+    // A plain read-only connection (what the command uses) gives the very same report.
+    let conn = spinewatch::store::schema::open_for_reading(&dir.path().join("history.sqlite"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let from_conn = report::build(
+        &conn,
+        &days,
+        ReportPeriod::Week(date(2026, 11, 26)),
+        Thresholds::defaults(),
+        "2026-12-01 09:00".into(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(from_conn, data);
 
     let html = report::html::render(&data);
     let page = tags(&html);

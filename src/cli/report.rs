@@ -9,8 +9,9 @@ use clap::{ArgGroup, Args};
 
 use crate::paths::Paths;
 use crate::report::{self, Format, ReportError, ReportPeriod, Thresholds};
+use crate::store::StoreError;
 use crate::store::days::{Days, parse_day, parse_month};
-use crate::store::{History, HistoryOptions, StoreError};
+use crate::store::schema::open_for_reading;
 
 use super::print_stdout;
 
@@ -116,17 +117,18 @@ pub fn run(args: &ReportArgs) -> Result<String, ReportCommandError> {
     let period = args.period().ok_or(ReportCommandError::NoPeriod)?;
     let paths = Paths::for_user();
     let history_path = args.history.clone().unwrap_or(paths.history_file);
-    // History::open would create a missing file; an empty one would be made into a database.
+    // Opening would fail on a missing file; an empty one is a history never written to.
     let is_empty = std::fs::metadata(&history_path).map_or(true, |m| m.len() == 0);
     if is_empty {
         return Err(ReportCommandError::NoHistory { path: history_path });
     }
-    let history = History::open(&history_path, HistoryOptions::default()).map_err(|source| {
-        ReportCommandError::History {
+    // Read only and without the instance lock (see report::HistorySource): a spinewatch that
+    // starts while the report is made still becomes the history's writer.
+    let history =
+        open_for_reading(&history_path).map_err(|source| ReportCommandError::History {
             path: history_path.clone(),
             source,
-        }
-    })?;
+        })?;
     let thresholds =
         Thresholds::from_settings_file(&args.settings.clone().unwrap_or(paths.settings_file));
     let days = Days::in_local_zone(0)?;

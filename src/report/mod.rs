@@ -3,15 +3,15 @@
 //! of the same page ([`png`]).
 //!
 //! ```text
-//! History ──store queries──▶ build() ──▶ ReportData ──▶ html::render ──▶ String (one HTML file)
-//!         ──History::read──▶ (bouts, wear,           └─▶ png::render  ──▶ Vec<u8> (A4, 150 dpi)
-//!                             holds, calibrations)
+//! History / read-only ──store queries──▶ build() ──▶ ReportData ──▶ html::render ──▶ String (HTML)
+//! Connection          ──bouts, wear,  ──▶                        └─▶ png::render  ──▶ PNG (A4)
+//!                       holds, calibrations
 //! ```
 //!
 //! Every figure that `spinewatch history --json` also gives is taken from the very same query
 //! ([`crate::store::query`]: [`DaySummary`], [`PeriodSummary`]) and kept unchanged in
 //! [`ReportData::summary`], so the two cannot disagree. What the store has no query for is read
-//! here, from the same tables, with [`History::read`]: sitting bouts ([`bouts`]), the span of worn
+//! here, from the same tables, on the same connection ([`HistorySource`]): sitting bouts ([`bouts`]), the span of worn
 //! time of each day ([`wear`]), the longest holds ([`holds`]) and the calibrations
 //! ([`calibration`]). Both renderers lay out the same content: the words and numbers come from
 //! [`text`], the charts from [`charts`] as resolution-free shape lists that [`html`] writes as SVG
@@ -29,14 +29,15 @@ pub mod wear;
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, Duration, NaiveDate, Offset, TimeZone};
+use rusqlite::Connection;
 
 use crate::app::state::Settings;
 use crate::posture::{Config, PostureState};
 use crate::store::chart::{AlertMarker, Period};
 use crate::store::days::{Days, iso_week_monday, month_bounds};
-use crate::store::query::{DaySummary, Figures, PeriodSummary};
+use crate::store::query::{self, DaySummary, Figures, PeriodSummary};
 use crate::store::record::{AlertKind, AlertOutcome};
-use crate::store::{History, StoreError};
+use crate::store::{History, StoreError, chart};
 
 pub use bouts::{Bout, BoutStats};
 pub use calibration::{CalibrationEvent, CalibrationSummary};
@@ -362,12 +363,43 @@ impl ReportData {
     }
 }
 
+/// Where a report reads the history from: the app's [`History`] handle (its reader connection,
+/// through [`History::read`]), or a plain connection opened read only with
+/// [`crate::store::schema::open_for_reading`] — what `spinewatch report` uses, because it takes
+/// no instance lock: [`History::open`] would make the command the history's writer for as long
+/// as it runs, and a spinewatch starting meanwhile would then record nothing all day. Both run
+/// the very same store queries.
+pub trait HistorySource {
+    fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError>;
+}
+
+impl HistorySource for History {
+    fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.read(f)
+    }
+}
+
+impl HistorySource for Connection {
+    fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        f(self)
+    }
+}
+
 /// Gathers a report of `period` from `history`, with days cut by `days`.
 ///
 /// `generated` is printed in the footer (the caller's clock, so tests stay deterministic). A
 /// period without any monitored time is [`ReportError::NoData`].
 pub fn build<Tz: TimeZone>(
-    history: &History,
+    history: &impl HistorySource,
     days: &Days<Tz>,
     period: ReportPeriod,
     thresholds: Thresholds,
@@ -375,12 +407,14 @@ pub fn build<Tz: TimeZone>(
 ) -> Result<ReportData, ReportError> {
     let (first, last) = period.bounds()?;
     let summary = match period {
-        ReportPeriod::Day(d) => Summary::Day(history.day(days, d)?),
-        ReportPeriod::Week(d) => Summary::Period(history.week(days, d)?),
-        ReportPeriod::Month { year, month } => Summary::Period(history.month(days, year, month)?),
+        ReportPeriod::Day(d) => Summary::Day(history.with_conn(|c| query::day(c, days, d))?),
+        ReportPeriod::Week(d) => Summary::Period(history.with_conn(|c| query::week(c, days, d))?),
+        ReportPeriod::Month { year, month } => {
+            Summary::Period(history.with_conn(|c| query::month(c, days, year, month))?)
+        }
     };
     if summary.figures().monitored_s <= 0.0 {
-        let span = history.read(wear::history_span_ms)?;
+        let span = history.with_conn(wear::history_span_ms)?;
         return Err(ReportError::NoData {
             from: first,
             to: last,
@@ -390,12 +424,12 @@ pub fn build<Tz: TimeZone>(
     let from_ms = days.day_start_ms(first);
     let to_ms = days.day_range_ms(last).1;
 
-    let all_bouts = history.read(|c| bouts::sitting_bouts(c, from_ms, to_ms))?;
+    let all_bouts = history.with_conn(|c| bouts::sitting_bouts(c, from_ms, to_ms))?;
     let mut details = Vec::new();
     for day in summary.days() {
         let date = day_date(&day.day)?;
         let (start, end) = days.day_range_ms(date);
-        let span = history.read(|c| wear::monitored_span_ms(c, start, end))?;
+        let span = history.with_conn(|c| wear::monitored_span_ms(c, start, end))?;
         let day_bouts: Vec<Bout> = all_bouts
             .iter()
             .copied()
@@ -424,7 +458,7 @@ pub fn build<Tz: TimeZone>(
     let bouts = BoutStats::of(&all_bouts, |ms| when(days, ms, period));
 
     let holds = history
-        .read(|c| holds::longest(c, from_ms, to_ms, holds::SHOWN))?
+        .with_conn(|c| holds::longest(c, from_ms, to_ms, holds::SHOWN))?
         .into_iter()
         .map(|h| Hold {
             when: when(days, h.start_ms, period),
@@ -436,7 +470,7 @@ pub fn build<Tz: TimeZone>(
         ReportPeriod::Day(d) | ReportPeriod::Week(d) => Period::Week(d),
         ReportPeriod::Month { year, month } => Period::Month { year, month },
     };
-    let chart = history.period_chart(days, chart_period)?;
+    let chart = history.with_conn(|c| chart::period_chart(c, days, chart_period))?;
     let heat = chart
         .days
         .iter()
@@ -457,7 +491,7 @@ pub fn build<Tz: TimeZone>(
         _ => None,
     };
 
-    let calibration = history.read(|c| calibration::summary(c, from_ms, to_ms))?;
+    let calibration = history.with_conn(|c| calibration::summary(c, from_ms, to_ms))?;
     let calibration = calibration.with_local_times(
         |ms| when(days, ms, period),
         |ms| {
@@ -470,7 +504,7 @@ pub fn build<Tz: TimeZone>(
     );
 
     let mut sources = Sources::default();
-    for s in history.sessions_overlapping(from_ms, to_ms)? {
+    for s in history.with_conn(|c| query::sessions_overlapping(c, from_ms, to_ms))? {
         sources.sessions += 1;
         if s.source == "file" {
             sources.imported += 1;
@@ -530,11 +564,11 @@ fn utc_offsets<Tz: TimeZone>(days: &Days<Tz>, from_ms: i64, to_ms: i64) -> Strin
 
 /// The day's minutes, alerts and breaks, over the whole hours that have data.
 fn timeline<Tz: TimeZone>(
-    history: &History,
+    history: &impl HistorySource,
     days: &Days<Tz>,
     date: NaiveDate,
 ) -> Result<Timeline, StoreError> {
-    let chart = history.day_chart(days, date)?;
+    let chart = history.with_conn(|c| chart::day_chart(c, days, date))?;
     let hours_of = |ms: i64| (ms - chart.start_ms) as f64 / 3_600_000.0;
     let minutes: Vec<TimelineMinute> = chart
         .minutes
