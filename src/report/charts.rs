@@ -633,7 +633,7 @@ pub fn timeline(t: &Timeline, slouch_threshold_deg: f64, width: f64) -> Scene {
         );
     }
     // Axes and grid.
-    for v in [-30.0, -10.0, 0.0, 20.0, 40.0, 60.0, 80.0] {
+    for v in [-30.0, 0.0, 20.0, 40.0, 60.0, 80.0] {
         let y = a.y(v, lo, hi);
         s.line(a.left - 6.0, y, a.left, y, AXIS, 1.0);
         s.text(a.left - 9.0, y, deg(v), SIZE_SMALL, Anchor::End);

@@ -221,12 +221,13 @@ impl Painter<'_, '_> {
         if self.dry.get() || w <= 0.0 || h <= 0.0 {
             return Ok(());
         }
-        // Rectangle corners are inclusive pixels.
+        // plotters-bitmap fills an opaque rectangle from its first corner up to, not including,
+        // the second: pixel edges, as the SVG's. At least one pixel either way.
         let (x0, y0) = pt(x, y);
         let (x1, y1) = pt(x + w, y + h);
         self.area
             .draw(&Rectangle::new(
-                [(x0, y0), ((x1 - 1).max(x0), (y1 - 1).max(y0))],
+                [(x0, y0), (x1.max(x0 + 1), y1.max(y0 + 1))],
                 rgb(c).filled(),
             ))
             .map_err(draw_error)
