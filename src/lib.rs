@@ -16,6 +16,7 @@ pub mod paths;
 pub mod pipeline;
 pub mod posture;
 pub mod protocol;
+pub mod report;
 pub mod sample;
 pub mod session;
 pub mod sim;

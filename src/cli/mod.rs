@@ -8,6 +8,7 @@ pub mod outputs;
 pub mod ports;
 pub mod record;
 pub mod replay;
+pub mod report;
 pub mod simulate;
 
 use std::path::PathBuf;
@@ -78,6 +79,15 @@ pub enum Command {
     Import(import::ImportArgs),
     /// The posture history: a day, an ISO week or a month, as a table or JSON; export; prune.
     History(history::HistoryArgs),
+    /// Write a posture report of a day, an ISO week or a month as HTML or PNG.
+    ///
+    /// One self-contained page (no external resources; prints on A4) for the wearer or their
+    /// physical therapist: wear time and data completeness, time per flexion band (ISO 11226)
+    /// and the longest holds, an hour-by-hour heat map, alerts and how they were answered,
+    /// breaks, sitting bouts, the calibration and thresholds in force. The figures are those of
+    /// the history's day/week/month queries. Reads history.sqlite from the per-user data
+    /// directory (or $SPINEWATCH_HOME) unless --history is given.
+    Report(report::ReportArgs),
 }
 
 /// Why a command failed: one line for the wearer, exit status 2.
@@ -110,6 +120,8 @@ pub enum CliError {
     Store(#[from] crate::store::StoreError),
     #[error("{0}")]
     Simulator(String),
+    #[error(transparent)]
+    Report(#[from] report::ReportCommandError),
 }
 
 /// Runs the parsed command line.
@@ -124,6 +136,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Record(args)) => record::main(args),
         Some(Command::Import(args)) => import::main(args),
         Some(Command::History(args)) => history::main(args),
+        Some(Command::Report(args)) => report::main(args),
         None => open_window(None, cli.stats, cli.minimized),
     }
 }
