@@ -538,7 +538,10 @@ mod tests {
             rules.update(&cfg, t, PostureState::Slouched, Some(30.0), &mut out);
             t += 0.1;
         }
-        assert_eq!(kinds(&out), vec![("snooze", 0), ("slouch_alert", 200)]);
+        assert_eq!(
+            kinds(&out),
+            vec![("snooze", 0), ("held_back", 60), ("slouch_alert", 200)]
+        );
         assert_eq!(rules.stats().suppressed, 1);
     }
 
