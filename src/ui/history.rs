@@ -634,7 +634,7 @@ pub fn history_ui(
                 egui::ScrollArea::vertical()
                     .auto_shrink([false, false])
                     .show(ui, |ui| {
-                        day::day_ui(ui, d, settings.posture.slouch_threshold_deg)
+                        day::day_ui(ui, d, settings.posture.slouch_threshold_deg, today)
                     });
             }
         }

@@ -3,10 +3,10 @@
 //! per minute (min–max) with the threshold and the alert and break markers, and % upright per
 //! hour. What is drawn is prepared once per load ([`DayData::new`]), not per frame.
 
-use chrono::Local;
-use egui::{Color32, RichText, Stroke, Ui};
+use chrono::{Local, NaiveDate};
+use egui::{RichText, Stroke, Ui};
 use egui_plot::{
-    Bar, BarChart, FilledArea, GridMark, HLine, HoverPosition, Line, MarkerShape, Plot, PlotPoints,
+    Bar, BarChart, FilledArea, GridMark, HLine, HoverPosition, MarkerShape, Plot, PlotPoints,
     Points, Polygon, Text,
 };
 
@@ -230,7 +230,7 @@ fn time_marks(input: egui_plot::GridInput) -> Vec<GridMark> {
 }
 
 /// The day's totals, its flexion bands and its plots.
-pub(in crate::ui) fn day_ui(ui: &mut Ui, d: &DayData, threshold_deg: f64) {
+pub(in crate::ui) fn day_ui(ui: &mut Ui, d: &DayData, threshold_deg: f64, today: NaiveDate) {
     let f = &d.summary.figures;
     if f.monitored_s <= 0.0 {
         ui.add_space(24.0);
@@ -241,8 +241,13 @@ pub(in crate::ui) fn day_ui(ui: &mut Ui, d: &DayData, threshold_deg: f64) {
                 .color(theme::INK),
         );
         ui.label(
-            RichText::new("The sensor was not worn, or spinewatch was not running, that day.")
-                .color(theme::MUTED),
+            RichText::new(if d.chart.day == today {
+                "Nothing recorded yet today: once the sensor is worn, the day fills in here \
+                 every few seconds."
+            } else {
+                "The sensor was not worn, or spinewatch was not running, that day."
+            })
+            .color(theme::MUTED),
         );
         return;
     }
@@ -410,8 +415,11 @@ fn time_plot<'a>(id: &str, d: &'a DayData, link: egui::Id, height: f32) -> Plot<
         .allow_scroll(false)
         .allow_boxed_zoom(false)
         .allow_double_click_reset(false)
-        .show_x(false)
+        // The hover text comes from the label formatter; a vertical cursor runs through all
+        // three plots (linked).
+        .show_x(true)
         .show_y(false)
+        .show_crosshair(true)
         .y_axis_min_width(Y_AXIS_W)
         .link_cursor(link, [true, false])
         .x_grid_spacer(time_marks)
@@ -425,7 +433,7 @@ fn state_plot(ui: &mut Ui, d: &DayData, link: egui::Id) {
             .color(theme::INK),
     );
     let (x0, x1) = d.x_range;
-    time_plot("history_day_states", d, link, 62.0)
+    time_plot("history_day_states", d, link, 44.0)
         .show_axes([false, true])
         .show_grid([true, false])
         .y_grid_spacer(|_| {
@@ -467,7 +475,7 @@ fn flexion_plot(ui: &mut Ui, d: &DayData, threshold_deg: f64, link: egui::Id) {
     );
     let (x0, x1) = d.x_range;
     let (y0, y1) = FLEXION_RANGE_DEG;
-    time_plot("history_day_flexion", d, link, 190.0)
+    time_plot("history_day_flexion", d, link, 165.0)
         .y_grid_spacer(egui_plot::uniform_grid_spacer(|_| [10.0, 20.0, 60.0]))
         .y_axis_formatter(|mark, _| format!("{:.0}°", mark.value))
         .label_formatter(move |pos| d.minute_text(hover_x(pos)))
@@ -539,12 +547,6 @@ fn flexion_plot(ui: &mut Ui, d: &DayData, threshold_deg: f64, link: egui::Id) {
                     .radius(5.0)
                     .allow_hover(false),
             );
-            // An invisible line keeps the plot's bounds fixed even on a day without angles.
-            plot.line(
-                Line::new("bounds", PlotPoints::new(vec![[x0, y0], [x1, y1]]))
-                    .color(Color32::TRANSPARENT)
-                    .allow_hover(false),
-            );
         });
 }
 
@@ -568,9 +570,16 @@ fn hours_plot(ui: &mut Ui, d: &DayData, link: egui::Id) {
                 .stroke(Stroke::NONE)
         })
         .collect();
-    time_plot("history_day_hours", d, link, 130.0)
+    time_plot("history_day_hours", d, link, 105.0)
         .y_grid_spacer(egui_plot::uniform_grid_spacer(|_| [10.0, 25.0, 50.0]))
-        .y_axis_formatter(|mark, _| format!("{:.0}%", mark.value))
+        .y_axis_formatter(|mark, _| {
+            // 0 sits on the time labels' corner.
+            if mark.value.abs() < 1e-9 {
+                String::new()
+            } else {
+                format!("{:.0}%", mark.value)
+            }
+        })
         .label_formatter(move |pos| d.hour_text(hover_x(pos)))
         .show(ui, |plot| {
             plot.set_plot_bounds_x(x0..=x1);

@@ -28,6 +28,8 @@ pub(in crate::ui) struct PeriodData {
     /// Mean of the daily % upright over the 7 days ending on each day (days with calibrated
     /// time only; the six days before the period count too). `None`: no such day.
     trend: Vec<Option<f64>>,
+    /// The heat map's columns: the clock hours with data in the period, at least 8 (hours).
+    hour_span: (f64, f64),
     /// The whole history is empty (only looked up when this period is).
     pub history_empty: bool,
 }
@@ -57,11 +59,21 @@ impl PeriodData {
                 (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
             })
             .collect();
+        let with_data = |h: &usize| chart.hour_by_day.iter().any(|day| day[*h].is_some());
+        let hour_span = match ((0..24).find(with_data), (0..24).rfind(with_data)) {
+            (Some(a), Some(b)) => {
+                let (a, b) = (a as f64, b as f64 + 1.0);
+                let pad = ((8.0 - (b - a)) / 2.0).max(0.0).ceil();
+                ((a - pad).max(0.0), (b + pad).min(24.0))
+            }
+            _ => (7.0, 19.0),
+        };
         Self {
             view,
             summary,
             chart,
             trend,
+            hour_span,
             history_empty,
         }
     }
@@ -174,19 +186,23 @@ pub(in crate::ui) fn period_ui(ui: &mut Ui, d: &PeriodData, today: NaiveDate) {
             .strong()
             .color(theme::INK),
     );
+    let missing: Vec<String> = (0..d.n())
+        .filter(|&i| d.date(i) <= today && d.chart.days[i].monitored_s <= 0.0)
+        .map(|i| d.date(i).format("%a %-d %b").to_string())
+        .collect();
+    if !missing.is_empty() {
+        ui.label(
+            RichText::new(format!("No data: {}.", missing.join(", ")))
+                .small()
+                .color(theme::MUTED),
+        );
+    }
     ui.add_space(4.0);
     totals_ui(ui, d, today);
     ui.add_space(4.0);
     upright_plot(ui, d, today);
     slouch_plot(ui, d, today);
     heat_map(ui, d);
-    let missing: Vec<String> = (0..d.n())
-        .filter(|&i| d.date(i) <= today && d.chart.days[i].monitored_s <= 0.0)
-        .map(|i| d.date(i).format("%a %-d %b").to_string())
-        .collect();
-    if !missing.is_empty() {
-        ui.label(RichText::new(format!("No data: {}.", missing.join(", "))).color(theme::MUTED));
-    }
 }
 
 fn totals_ui(ui: &mut Ui, d: &PeriodData, today: NaiveDate) {
@@ -251,8 +267,10 @@ fn days_plot<'a>(id: &str, d: &'a PeriodData, height: f32, today: NaiveDate) -> 
         .allow_scroll(false)
         .allow_boxed_zoom(false)
         .allow_double_click_reset(false)
-        .show_x(false)
+        // Hover text from the label formatter (the plot needs an axis to hover on).
+        .show_x(true)
         .show_y(false)
+        .show_crosshair(false)
         .show_grid([false, true])
         .y_axis_min_width(Y_AXIS_W)
         .x_grid_spacer(day_marks(d.n(), d.view))
@@ -327,7 +345,7 @@ fn upright_plot(ui: &mut Ui, d: &PeriodData, today: NaiveDate) {
         .filter_map(|(i, t)| t.map(|t| [i as f64, t]))
         .collect();
     let n = d.n() as f64;
-    days_plot("history_period_upright", d, 170.0, today)
+    days_plot("history_period_upright", d, 115.0, today)
         .y_grid_spacer(egui_plot::uniform_grid_spacer(|_| [10.0, 25.0, 50.0]))
         .y_axis_formatter(|mark, _| format!("{:.0}%", mark.value))
         .show(ui, |plot| {
@@ -374,7 +392,7 @@ fn slouch_plot(ui: &mut Ui, d: &PeriodData, today: NaiveDate) {
         })
         .collect();
     let n = d.n() as f64;
-    days_plot("history_period_slouch", d, 120.0, today)
+    days_plot("history_period_slouch", d, 72.0, today)
         .y_grid_spacer(egui_plot::uniform_grid_spacer(|_| [5.0, 15.0, 60.0]))
         .y_axis_formatter(|mark, _| format!("{:.0} min", mark.value))
         .show(ui, |plot| {
@@ -431,7 +449,8 @@ fn heat_map(ui: &mut Ui, d: &PeriodData) {
         }
     }
     let month = d.view == HistoryView::Month;
-    let row_h = if month { 9.0 } else { 24.0 };
+    let (h0, h1) = d.hour_span;
+    let row_h = if month { 9.0 } else { 18.0 };
     let nf = n as f64;
     let response = Plot::new(("history_period_heat", d.chart.from))
         .height(row_h * n as f32 + 26.0)
@@ -453,14 +472,7 @@ fn heat_map(ui: &mut Ui, d: &PeriodData) {
                 })
                 .collect()
         })
-        .x_axis_formatter(|mark, _| {
-            let h = mark.value.round() as i64;
-            if h % 3 == 0 {
-                format!("{h:02}:00")
-            } else {
-                String::new()
-            }
-        })
+        .x_axis_formatter(|mark, _| format!("{:02.0}:00", mark.value))
         .y_grid_spacer(move |_| {
             (0..n)
                 .map(|row| GridMark {
@@ -484,7 +496,7 @@ fn heat_map(ui: &mut Ui, d: &PeriodData) {
             }
         })
         .show(ui, |plot| {
-            plot.set_plot_bounds_x(0.0..=24.0);
+            plot.set_plot_bounds_x(h0..=h1);
             plot.set_plot_bounds_y(0.0..=nf);
             plot.heatmap(
                 Heatmap::new(values, 24)
