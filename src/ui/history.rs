@@ -349,10 +349,23 @@ impl HistoryPanel {
 
     fn receive(&mut self) {
         let Some(w) = &self.worker else { return };
-        while let Ok(reply) = w.rx.try_recv() {
-            match reply.job {
-                Job::View { .. } => self.data.take(reply),
-                Job::Marks { .. } => self.marks.take(reply),
+        loop {
+            match w.rx.try_recv() {
+                Ok(reply) => match reply.job {
+                    Job::View { .. } => self.data.take(reply),
+                    Job::Marks { .. } => self.marks.take(reply),
+                },
+                Err(mpsc::TryRecvError::Empty) => return,
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    // The thread is gone (it never should be): what it owed is asked again,
+                    // here on the window's thread.
+                    tracing::error!("the history query thread stopped; querying in the window");
+                    self.worker = None;
+                    self.no_worker = true;
+                    self.data.pending = None;
+                    self.marks.pending = None;
+                    return;
+                }
             }
         }
     }
@@ -385,10 +398,8 @@ impl HistoryPanel {
             Job::View { .. } => &mut self.data,
             Job::Marks { .. } => &mut self.marks,
         };
-        if sent {
-            slot.pending = Some((job, now));
-        } else {
-            slot.pending = Some((job, now));
+        slot.pending = Some((job, now));
+        if !sent {
             slot.take(run(history, job));
         }
     }
