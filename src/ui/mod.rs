@@ -6,6 +6,7 @@ pub mod calibration;
 pub mod desktop;
 pub mod figure;
 pub mod help;
+pub mod history;
 pub mod launch;
 pub mod live;
 pub mod replay;
@@ -31,6 +32,7 @@ use settings::SettingsForm;
 pub enum Tab {
     Live,
     Replay,
+    History,
     Settings,
     Help,
 }
@@ -54,6 +56,8 @@ pub struct SpinewatchApp {
     counters: Arc<FrameCounters>,
     /// Tray, one instance, start minimised (the real window only; `None` in tests).
     desktop: Option<desktop::Desktop>,
+    /// The History tab (public so tests can set its clock).
+    pub history: history::HistoryPanel,
 }
 
 /// What one frame needs from the store, copied out under the lock.
@@ -169,6 +173,7 @@ impl SpinewatchApp {
             styled: false,
             counters: Arc::new(FrameCounters::default()),
             desktop: None,
+            history: history::HistoryPanel::default(),
         }
     }
 
@@ -241,6 +246,7 @@ impl SpinewatchApp {
             for (tab, label) in [
                 (Tab::Live, "Live"),
                 (Tab::Replay, "Replay"),
+                (Tab::History, "History"),
                 (Tab::Settings, "Settings"),
                 (Tab::Help, "Help"),
             ] {
@@ -391,6 +397,9 @@ impl SpinewatchApp {
                         &self.handle,
                     );
                 }
+            }
+            Tab::History => {
+                history::history_ui(ui, &mut self.history, self.handle.history(), &d.settings);
             }
             Tab::Help => help::help_ui(ui),
         }

@@ -73,3 +73,26 @@ pub fn apply(ctx: &egui::Context) {
         style.visuals.window_fill = Color32::WHITE;
     });
 }
+
+// The history views use the Okabe–Ito palette (Okabe & Ito 2008), chosen to stay distinct with
+// every common colour-vision deficiency; the state band and the bars also carry their values in
+// hover text and labels, so colour is never the only cue.
+
+/// Upright (Okabe–Ito bluish green, #009E73).
+pub const OI_GREEN: Color32 = Color32::from_rgb(0x00, 0x9e, 0x73);
+/// Slouched (Okabe–Ito vermillion, #D55E00).
+pub const OI_VERMILLION: Color32 = Color32::from_rgb(0xd5, 0x5e, 0x00);
+/// Leaning back (Okabe–Ito blue, #0072B2).
+pub const OI_BLUE: Color32 = Color32::from_rgb(0x00, 0x72, 0xb2);
+/// Moving (Okabe–Ito orange, #E69F00).
+pub const OI_ORANGE: Color32 = Color32::from_rgb(0xe6, 0x9f, 0x00);
+/// Slouch alert markers (Okabe–Ito reddish purple, #CC79A7).
+pub const OI_PURPLE: Color32 = Color32::from_rgb(0xcc, 0x79, 0xa7);
+/// Break reminder markers (Okabe–Ito sky blue, #56B4E9).
+pub const OI_SKY: Color32 = Color32::from_rgb(0x56, 0xb4, 0xe9);
+/// The middle of the heat map's ramp (Okabe–Ito yellow, lightened: #F7EFA6).
+pub const OI_PALE_YELLOW: Color32 = Color32::from_rgb(0xf7, 0xef, 0xa6);
+/// Uncalibrated time in the history (neutral grey, #999999).
+pub const OI_GREY: Color32 = Color32::from_rgb(0x99, 0x99, 0x99);
+/// Breaks taken (near black, so they read on every band colour).
+pub const OI_BLACK: Color32 = Color32::from_rgb(0x11, 0x11, 0x11);

@@ -19,6 +19,14 @@ use spinewatch::session::{SessionMeta, SessionWriter};
 use spinewatch::sim::{Script, Segment, SimOptions, Simulator};
 use spinewatch::ui::SpinewatchApp;
 
+use chrono::NaiveDate;
+use spinewatch::app::clock::ManualClock;
+use spinewatch::store::synth;
+use spinewatch::store::{
+    Days, FeedOptions, History, HistoryFeed, Record, SessionSource, SessionStart, SessionToken,
+    Store,
+};
+
 pub fn slouch(hold_s: f64) -> Segment {
     Segment::Slouch {
         creep_s: 3.0,
@@ -167,5 +175,122 @@ impl Rig {
         self.click("Speed");
         self.click(label);
         self.settle();
+    }
+}
+
+/// The rig's "today": the engine's fixed clock, noon on Monday 2 June 2025.
+pub fn rig_noon() -> chrono::NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(2025, 6, 2)
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .unwrap_or_default()
+}
+
+/// `hh:mm` local time on `day`, UTC seconds (in whatever zone the tests run: `TZ` is honoured,
+/// as by the window).
+pub fn local_s(day: NaiveDate, hh: u32, mm: u32) -> f64 {
+    let days = Days::in_local_zone(0).unwrap_or_else(|e| panic!("{e}"));
+    days.day_start_ms(day) as f64 / 1000.0 + f64::from(hh * 3600 + mm * 60)
+}
+
+/// One synthetic session from `start_utc_s`, at 1 Hz with the events the rules would give,
+/// fed into `feed`'s sink and finished.
+fn play_session<S: spinewatch::store::RecordSink>(
+    feed: &mut HistoryFeed<S>,
+    segments: &[synth::Segment],
+) {
+    let end = synth::play(feed, 0.0, segments, 1.0, true);
+    feed.finish(end);
+}
+
+fn session_start(start_utc_s: f64) -> SessionStart {
+    SessionStart {
+        source: SessionSource::Live {
+            device: "synthetic".into(),
+        },
+        started_utc_s: start_utc_s,
+        t0_s: 0.0,
+    }
+}
+
+/// Writes synthetic sessions (start, segments) into the history file under `dir`, before
+/// the engine opens it.
+pub fn fill_history(dir: &Path, sessions: &[(f64, Vec<synth::Segment>)]) {
+    let path = Paths::under(dir).history_file;
+    let mut store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+    for (i, (start, segments)) in sessions.iter().enumerate() {
+        let mut feed = HistoryFeed::new(
+            Vec::<Record>::new(),
+            SessionToken(i as u64),
+            session_start(*start),
+            // Only the finished records matter here (and debug builds are slow).
+            FeedOptions {
+                heartbeat_s: 3600.0,
+                ..FeedOptions::default()
+            },
+        );
+        play_session(&mut feed, segments);
+        store
+            .apply(&std::mem::take(feed.sink_mut()))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// Adds one synthetic session to a history the engine has open, and waits for it to be written.
+pub fn add_to_history(history: &History, start_utc_s: f64, segments: &[synth::Segment]) {
+    let mut feed = history.begin_session(
+        session_start(start_utc_s),
+        FeedOptions {
+            heartbeat_s: 3600.0,
+            wait_when_full: true,
+            ..FeedOptions::default()
+        },
+    );
+    play_session(&mut feed, segments);
+    history.flush().unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// A rig on the demo sensor whose History tab tells the day by `clock` (the engine's date:
+/// 2 June 2025, noon) instead of the system clock.
+pub fn history_rig(dir: tempfile::TempDir) -> (Rig, ManualClock) {
+    let mut rig = rig_in(dir, StartSource::Demo, 100);
+    let clock = ManualClock::new(rig_noon());
+    rig.harness
+        .state_mut()
+        .history
+        .set_clock(Box::new(clock.clone()));
+    (rig, clock)
+}
+
+impl Rig {
+    /// Draws frames until the History tab has no load on its way (at most 20 s), then settles.
+    pub fn wait_history(&mut self) {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            self.harness.step();
+            if !self.harness.state().history.busy() {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < until,
+                "the history view is still loading"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        self.harness.run();
+    }
+
+    /// Clicks `label` and waits for the History tab's load.
+    pub fn click_history(&mut self, label: &str) {
+        self.click(label);
+        self.wait_history();
+    }
+
+    /// The label's widget is greyed out.
+    pub fn disabled(&self, label: &str) -> bool {
+        use egui_kittest::kittest::NodeT;
+        self.harness
+            .get_by_label(label)
+            .accesskit_node()
+            .is_disabled()
     }
 }
