@@ -107,6 +107,12 @@ pub enum CliError {
     #[error(transparent)]
     Record(#[from] record::RecordError),
     #[error("{}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: {source}", path.display())]
     Write {
         path: PathBuf,
         #[source]
@@ -173,7 +179,12 @@ pub fn load_config(path: Option<&PathBuf>) -> Result<Config, CliError> {
     let Some(path) = path else {
         return Ok(Config::default());
     };
-    let loaded = Config::load(path).map_err(|source| CliError::Config {
+    // Posture is pure: the file is read here, at the edge.
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let loaded = Config::from_json_str(&text).map_err(|source| CliError::Config {
         path: path.clone(),
         source,
     })?;

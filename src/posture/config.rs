@@ -5,7 +5,6 @@
 //! movement break of at least 2 min.
 
 use std::fmt;
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -198,21 +197,6 @@ impl Config {
         })?;
         config.validate()?;
         Ok(ConfigLoad { config, warnings })
-    }
-
-    /// Reads a JSON settings file.
-    pub fn load(path: &Path) -> Result<ConfigLoad, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        Self::from_json_str(&text).map_err(|e| match e {
-            ConfigError::Io { .. } => e,
-            other => ConfigError::Io {
-                path: path.display().to_string(),
-                message: other.to_string(),
-            },
-        })
     }
 
     /// Checks every range and the relations between keys.

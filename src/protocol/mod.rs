@@ -9,12 +9,15 @@
 //!
 //! let mut decoder = Decoder::new(DecoderSettings::default());
 //! let mut samples = Vec::new();
-//! decoder.push(b"0.01\t-0.99\t0.05\t1.2\t-0.5\t0.0\r\n", &mut |frame| {
-//!     if let Frame::Sample(s) = frame {
-//!         samples.push(s);
-//!     }
-//! });
-//! assert_eq!(samples.len(), 1);
+//! // A plain sketch: its units are recognised from gravity at rest over the first lines.
+//! for _ in 0..16 {
+//!     decoder.push(b"0.01\t-0.99\t0.05\t1.2\t-0.5\t0.0\r\n", &mut |frame| {
+//!         if let Frame::Sample(s) = frame {
+//!             samples.push(s);
+//!         }
+//!     });
+//! }
+//! assert_eq!(samples.len(), 16);
 //! assert_eq!(samples[0].device_time_us, None); // plain line: host must timestamp it
 //! ```
 //!
