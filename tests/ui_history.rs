@@ -293,3 +293,21 @@ fn a_history_that_cannot_be_opened_says_so() {
     assert!(rig.has("No history yet: it fills as you wear the sensor."));
     assert!(rig.has_text("could not be opened"));
 }
+
+#[test]
+fn export_report_writes_the_page_beside_the_history() {
+    let (mut rig, _clock) = weeks_rig();
+    rig.click("Export report…");
+    rig.harness.run();
+    assert!(
+        rig.has_text("Report written to"),
+        "the window says where it went"
+    );
+    let reports = rig.dir.path().join("reports");
+    let files: Vec<_> = std::fs::read_dir(&reports)
+        .map(|d| d.filter_map(Result::ok).collect())
+        .unwrap_or_default();
+    assert_eq!(files.len(), 1, "one page in {}", reports.display());
+    let html = std::fs::read_to_string(files[0].path()).unwrap_or_default();
+    assert!(html.contains("not a medical device"), "the report page");
+}

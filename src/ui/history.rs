@@ -275,6 +275,8 @@ pub struct HistoryPanel {
     /// The thread could not be started: load on the window's thread instead.
     no_worker: bool,
     loads: u64,
+    /// What the last "Export report…" did.
+    exported: Option<String>,
 }
 
 impl Default for HistoryPanel {
@@ -297,6 +299,7 @@ impl HistoryPanel {
             worker: None,
             no_worker: false,
             loads: 0,
+            exported: None,
         }
     }
 
@@ -609,6 +612,9 @@ pub fn history_ui(
     panel.receive();
 
     nav_ui(ui, panel, history, today, day_start_min, now);
+    if let Some(note) = &panel.exported {
+        ui.label(RichText::new(note).small().color(theme::MUTED));
+    }
     ui.add_space(6.0);
 
     let want = panel.view_job(today, day_start_min);
@@ -659,6 +665,52 @@ pub fn history_ui(
             }
         }
         Some(Ok(Loaded::Marks(_))) => {}
+    }
+}
+
+/// Writes the report of the period on show as one HTML page in `<data dir>/reports/`, the
+/// same page as `spinewatch report`; returns what to tell the wearer.
+fn export_report(
+    history: &Arc<History>,
+    view: HistoryView,
+    anchor: NaiveDate,
+    day_start_min: u32,
+) -> String {
+    use crate::report::{Format, ReportPeriod, Thresholds};
+    use chrono::Datelike;
+    let period = match view {
+        HistoryView::Day => ReportPeriod::Day(anchor),
+        HistoryView::Week => ReportPeriod::Week(anchor),
+        HistoryView::Month => ReportPeriod::Month {
+            year: anchor.year(),
+            month: anchor.month(),
+        },
+    };
+    let paths = crate::paths::Paths::for_user();
+    // Beside the history it is made from.
+    let dir = history
+        .path()
+        .parent()
+        .map_or_else(|| std::path::PathBuf::from("."), |d| d.join("reports"));
+    let name = match period {
+        ReportPeriod::Day(d) => format!("spinewatch-{d}.html"),
+        ReportPeriod::Week(d) => format!("spinewatch-week-{}.html", d.format("%G-W%V")),
+        ReportPeriod::Month { year, month } => format!("spinewatch-{year}-{month:02}.html"),
+    };
+    let path = dir.join(name);
+    let result = (|| -> Result<(), String> {
+        let days = crate::store::Days::in_local_zone(day_start_min).map_err(|e| e.to_string())?;
+        let thresholds = Thresholds::from_settings_file(&paths.settings_file);
+        let generated = chrono::Local::now().format("%Y-%m-%d %H:%M").to_string();
+        let data = crate::report::build(history.as_ref(), &days, period, thresholds, generated)
+            .map_err(|e| e.to_string())?;
+        let bytes = crate::report::render(&data, Format::Html).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+    })();
+    match result {
+        Ok(()) => format!("Report written to {}", path.display()),
+        Err(e) => format!("No report: {e}"),
     }
 }
 
@@ -733,6 +785,13 @@ fn nav_ui(
             .clicked()
         {
             panel.picked = None;
+        }
+        if ui
+            .button("Export report…")
+            .on_hover_text("One page for you or your physical therapist (HTML, prints on A4), the same as `spinewatch report`")
+            .clicked()
+        {
+            panel.exported = Some(export_report(history, panel.view, anchor, day_start_min));
         }
         let button = ui.button("Calendar").on_hover_text("Pick a day");
         let popup = egui::Popup::from_toggle_button_response(&button)
