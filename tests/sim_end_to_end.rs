@@ -3,8 +3,12 @@
 //! pipeline. Checks the accuracy in steady postures and that alerts come when, and only when,
 //! they should.
 
+#[path = "common/oracle.rs"]
+mod oracle;
+
+use oracle::{alerts, breaks};
 use spinewatch::pipeline::{Pipeline, WindowCapture};
-use spinewatch::posture::{Config, Event, EventKind, PostureState, Rules};
+use spinewatch::posture::{Config, Event, EventKind};
 use spinewatch::sim::{ActivityKind, Script, Segment, SimOptions, Simulator};
 
 struct DayResult {
@@ -73,52 +77,14 @@ fn run_script(script: Script, seed: u64, rate_hz: f64) -> DayResult {
     }
 }
 
-fn alerts(events: &[Event]) -> Vec<f64> {
-    events
-        .iter()
-        .filter(|e| matches!(e.kind, EventKind::SlouchAlert { repeat: 0, .. }))
-        .map(|e| e.time_s)
-        .collect()
-}
-
-/// When each break taken started, s.
-fn breaks(events: &[Event]) -> Vec<f64> {
-    events
-        .iter()
-        .filter_map(|e| match e.kind {
-            EventKind::BreakTaken { start_s } => Some(start_s),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The alerts an ideal sensor would give: the same rules on the true flexion and activity.
-/// (The rules themselves are pinned by their unit tests; this measures what the sensor, filter
-/// and calibration add.) Hysteresis can merge a reach into a slouch that follows within the
-/// release time, so the oracle, not the episode list, says when an alert is due.
+/// The ideal monitor's events on the day's truth.
 fn oracle_events(day: &DayResult, rate_hz: f64, seed: u64) -> Vec<Event> {
-    let config = Config::default();
-    let mut rules = Rules::new();
-    let mut events = Vec::new();
     let options = SimOptions {
         rate_hz,
         seed,
         ..Default::default()
     };
-    for (_, truth) in Simulator::new(day.script.clone(), options) {
-        let f = truth.flexion_deg;
-        let state = if truth.activity.is_moving() {
-            PostureState::Moving
-        } else if f >= config.slouch_threshold_deg {
-            PostureState::Slouched
-        } else if f <= config.lean_back_threshold_deg {
-            PostureState::LeaningBack
-        } else {
-            PostureState::Upright
-        };
-        rules.update(&config, truth.t_s, state, Some(f), &mut events);
-    }
-    events
+    oracle::ideal(&day.script, &options, &Config::default()).events
 }
 
 fn check_day(minutes: f64, seed: u64, rate_hz: f64) {

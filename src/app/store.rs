@@ -55,6 +55,13 @@ impl FlexionRing {
         self.t_s.is_empty()
     }
 
+    /// Heap bytes the ring holds (its capacity, not its length), for memory reports: it grows
+    /// to an hour of points (5.8 MB at 100 Hz), then stays.
+    pub fn heap_bytes(&self) -> usize {
+        self.t_s.capacity() * std::mem::size_of::<f64>()
+            + self.deg.capacity() * std::mem::size_of::<f32>()
+    }
+
     pub fn last_t_s(&self) -> Option<f64> {
         self.t_s.back().copied()
     }
