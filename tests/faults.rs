@@ -147,14 +147,7 @@ fn sigkill_while_recording_and_committing_history_loses_nothing_committed() {
     // The device streams in real time throughout (the history's 5-second commit cycle is wall
     // time, and so is a recording's length here).
     let mut sim = Proc::spawn(
-        &[
-            "simulate",
-            "--pty",
-            "--minutes",
-            "10",
-            "--link",
-            &link_arg,
-        ],
+        &["simulate", "--pty", "--minutes", "10", "--link", &link_arg],
         &[],
     );
     sim.expect_line("pty:", Duration::from_secs(30));

@@ -437,7 +437,7 @@ impl Engine {
     /// Publishes a snapshot if anything changed, and wakes the window when due.
     fn publish(&mut self) {
         let (changed, urgent) = (self.view.changed, self.view.urgent);
-        if changed || urgent {
+        if self.publisher.due(self.view.now_mono, changed, urgent) {
             self.publisher
                 .publish(&mut self.view.shared, &mut self.view.ring);
         }

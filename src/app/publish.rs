@@ -13,6 +13,9 @@ pub type Waker = Box<dyn Fn(Duration) + Send>;
 
 /// Live data wakes the window at most this often (an angle display needs no more).
 pub const LIVE_REPAINT_EVERY: Duration = Duration::from_millis(250);
+/// While the window is hidden, live data is published at most this often (nothing draws it;
+/// the tray's tooltip and a window shown again read it). Urgent changes go at once.
+pub const HIDDEN_PUBLISH_EVERY: Duration = Duration::from_secs(1);
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -43,6 +46,8 @@ pub struct Publisher {
     waker: Arc<Mutex<Option<Waker>>>,
     visible: Arc<AtomicBool>,
     last_wake: Option<Duration>,
+    /// When a snapshot was last published while the window was hidden (monotonic).
+    last_hidden: Option<Duration>,
 }
 
 impl Publisher {
@@ -56,7 +61,30 @@ impl Publisher {
             waker,
             visible,
             last_wake: None,
+            last_hidden: None,
         }
+    }
+
+    /// Whether a snapshot is due at `now` (monotonic): every change while the window shows,
+    /// an urgent one always, live data at most every [`HIDDEN_PUBLISH_EVERY`] while hidden.
+    pub fn due(&mut self, now: Duration, changed: bool, urgent: bool) -> bool {
+        if urgent {
+            return true;
+        }
+        if !changed {
+            return false;
+        }
+        if self.visible.load(Ordering::Relaxed) {
+            self.last_hidden = None;
+            return true;
+        }
+        let due = self
+            .last_hidden
+            .is_none_or(|t| now.saturating_sub(t) >= HIDDEN_PUBLISH_EVERY);
+        if due {
+            self.last_hidden = Some(now);
+        }
+        due
     }
 
     /// Publishes `working` (its version bumped) with the ring points in `delta`.
@@ -156,5 +184,33 @@ mod tests {
         assert_eq!(*lock(&woken), 4, "hidden: no wake for live data");
         p.wake(Duration::from_millis(2000), false, true);
         assert_eq!(*lock(&woken), 5, "an alert wakes it anyway");
+    }
+
+    #[test]
+    fn a_hidden_window_gets_live_data_once_a_second_and_urgent_changes_at_once() {
+        let visible = Arc::new(AtomicBool::new(true));
+        let mut p = Publisher::new(
+            Arc::new(Mutex::new(Shared::new(Settings::default(), "s".into()))),
+            Arc::new(Mutex::new(None)),
+            Arc::clone(&visible),
+        );
+        let ticks = |p: &mut Publisher, from_ms: u64, urgent_at: Option<u64>| {
+            (from_ms..from_ms + 1000)
+                .step_by(20)
+                .filter(|&ms| p.due(Duration::from_millis(ms), true, Some(ms) == urgent_at))
+                .count()
+        };
+        assert_eq!(ticks(&mut p, 0, None), 50, "visible: every tick with news");
+        visible.store(false, Ordering::Relaxed);
+        assert_eq!(ticks(&mut p, 1000, None), 1);
+        assert_eq!(
+            ticks(&mut p, 2000, Some(2500)),
+            2,
+            "once a second, and the alert"
+        );
+        assert!(
+            !p.due(Duration::from_millis(4000), false, false),
+            "nothing new"
+        );
     }
 }

@@ -197,7 +197,7 @@ impl<R: BufRead> SessionReader<R> {
             if buf.is_empty() {
                 break;
             }
-            let (take, found) = match buf.iter().position(|&b| b == b'\n') {
+            let (take, found) = match memchr::memchr(b'\n', buf) {
                 Some(i) => (i + 1, true),
                 None => (buf.len(), false),
             };
