@@ -16,12 +16,16 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use spinewatch::app::{Command as EngineCommand, SnoozeLength};
+use spinewatch::app::clock::FixedClock;
+use spinewatch::app::engine::StartSource;
+use spinewatch::app::notifier::{DesktopNotifier, MemoryNotifier, Notifier};
+use spinewatch::app::{Command as EngineCommand, Engine, EngineOptions, Paths, SnoozeLength};
 use spinewatch::desktop::notify_actions::{
     self, AlertKind, AlertNotification, Choice, NotifyError, Outcome,
 };
 use spinewatch::desktop::tray::{TrayAction, TrayModel, TrayService, TrayStatus};
 use spinewatch::posture::PostureState;
+use spinewatch::ui::desktop::Desktop;
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::{OwnedValue, Value};
 
@@ -615,6 +619,70 @@ fn notifications_child() {
     });
     assert_eq!(outcome.ok(), Some(Outcome::Closed));
 
+    // The app's own notifier, as the window starts it: the slouch alert carries its buttons,
+    // and "Snooze 30 min" reaches the engine, through the window, as the banner's snooze does.
+    let (choice_tx, choice_rx) = mpsc::channel();
+    let mut notifier = DesktopNotifier::with_actions(move |choice| {
+        if choice_tx.send(choice).is_err() {
+            eprintln!("choice after the test ended");
+        }
+    });
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let noon = chrono::NaiveDate::from_ymd_opt(2025, 6, 2)
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .unwrap_or_default();
+    let (mut engine, handle) = Engine::new(
+        EngineOptions {
+            paths: Paths::under(dir.path()),
+            start: StartSource::Demo,
+            persist: false,
+            ..EngineOptions::default()
+        },
+        Box::new(FixedClock(noon)),
+        Box::new(MemoryNotifier::default()),
+    );
+    let mut desktop = Desktop::new(None, None, false).with_notification_choices(choice_rx);
+    let ctx = egui::Context::default();
+    let seen = calls.lock().map(|c| c.len()).unwrap_or(0);
+    notifier.alert(
+        AlertKind::Slouch,
+        "Time to sit up",
+        "You have been slouching for 1m 00s.",
+    );
+    wait_until("the alert's Notify call", || {
+        calls.lock().map(|c| c.len() > seen).unwrap_or(false)
+    });
+    let call = calls
+        .lock()
+        .map(|c| c[seen].clone())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(call.summary, "Time to sit up");
+    assert_eq!(
+        call.actions[2..],
+        ["snooze-30", "Snooze 30 min", "sitting-up", "Sitting up"]
+    );
+    assert_eq!(notifier.works(), Some(true));
+    let emitter = SignalEmitter::new(&conn, "/org/freedesktop/Notifications")
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_until("the snooze from the notification", || {
+        // Clicked until the waiter (subscribed after Notify returned) has seen one.
+        click("snooze-30")(&emitter, call.id).unwrap_or_else(|e| panic!("{e}"));
+        desktop.logic(&ctx, &handle, true);
+        engine.run_until_idle(10);
+        handle.read(|sh| sh.snooze.until_s.is_some())
+    });
+    // A notice (not an alert) never has buttons.
+    notifier.notify("spinewatch keeps watching", "It is in the tray.");
+    wait_until("the notice", || {
+        calls.lock().map(|c| c.len() > seen + 1).unwrap_or(false)
+    });
+    let notice = calls
+        .lock()
+        .map(|c| c[seen + 1].clone())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(notice.summary, "spinewatch keeps watching");
+    assert!(notice.actions.is_empty(), "{:?}", notice.actions);
+
     // A server without buttons: a plain notification, no actions sent, nothing to wait for.
     if let Ok(mut c) = capabilities.lock() {
         c.retain(|c| c != "actions");
@@ -623,6 +691,22 @@ fn notifications_child() {
     assert_eq!(outcome.ok(), Some(Outcome::ShownWithoutButtons));
     let last = calls.lock().map(|c| c.last().cloned()).unwrap_or(None);
     assert_eq!(last.map(|c| c.actions), Some(Vec::new()));
+    // The app's notifier there: the alert as a plain notification (the banner still shows).
+    let before = calls.lock().map(|c| c.len()).unwrap_or(0);
+    notifier.alert(
+        AlertKind::BreakReminder,
+        "Time for a short break",
+        "Try: walk.",
+    );
+    wait_until("the plain break reminder", || {
+        calls.lock().map(|c| c.len() > before).unwrap_or(false)
+    });
+    let plain = calls
+        .lock()
+        .map(|c| c[before].clone())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(plain.summary, "Time for a short break");
+    assert!(plain.actions.is_empty(), "{:?}", plain.actions);
 }
 
 // ---------------------------------------------------------------- no bus at all

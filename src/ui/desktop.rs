@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::app::{Command, EngineHandle};
 use crate::desktop::instance::{PrimaryInstance, Request};
+use crate::desktop::notify_actions::Choice;
 use crate::desktop::tray::{TrayAction, TrayService, TrayStatus};
 use crate::posture::PostureState;
 
@@ -34,6 +35,8 @@ pub struct Desktop {
     pub tray_actions: Option<Receiver<TrayAction>>,
     pub instance: Option<PrimaryInstance>,
     pub requests: Option<Receiver<Request>>,
+    /// What the wearer chose on a notification's buttons (see [`Desktop::with_notification_choices`]).
+    pub notification_choices: Option<Receiver<Choice>>,
     /// Start hidden (`--minimized`).
     pub start_minimized: bool,
     hidden: bool,
@@ -63,6 +66,7 @@ impl Desktop {
             tray_actions,
             instance,
             requests,
+            notification_choices: None,
             start_minimized,
             hidden: false,
             quitting: false,
@@ -71,6 +75,14 @@ impl Desktop {
             last_tray: None,
             last_port: None,
         }
+    }
+
+    /// Takes the choices made on notification buttons (`app::notifier::DesktopNotifier::
+    /// with_actions` sends them here): an engine command is sent as the window's own button
+    /// would send it, a click on the notification's body shows the window.
+    pub fn with_notification_choices(mut self, rx: Receiver<Choice>) -> Self {
+        self.notification_choices = Some(rx);
+        self
     }
 
     fn tray_host(&self) -> bool {
@@ -125,6 +137,14 @@ impl Desktop {
             }
         }
         let mut raise = false;
+        if let Some(rx) = &self.notification_choices {
+            while let Ok(choice) = rx.try_recv() {
+                match choice {
+                    Choice::Engine(c) => handle.send(c),
+                    Choice::OpenWindow => raise = true,
+                }
+            }
+        }
         if let Some(rx) = &self.requests {
             while let Ok(r) = rx.try_recv() {
                 raise |= r == Request::Raise;
@@ -180,5 +200,58 @@ impl Desktop {
             }
             self.last_port = Some(port);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::clock::FixedClock;
+    use crate::app::engine::StartSource;
+    use crate::app::notifier::MemoryNotifier;
+    use crate::app::{Engine, EngineOptions, Paths, SnoozeLength};
+
+    fn engine(dir: &std::path::Path) -> (Engine, EngineHandle) {
+        let noon = chrono::NaiveDate::from_ymd_opt(2025, 6, 2)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .unwrap_or_default();
+        Engine::new(
+            EngineOptions {
+                paths: Paths::under(dir),
+                start: StartSource::Demo,
+                persist: false,
+                ..EngineOptions::default()
+            },
+            Box::new(FixedClock(noon)),
+            Box::new(MemoryNotifier::default()),
+        )
+    }
+
+    /// A click on a notification's "Snooze 30 min" snoozes the engine as the banner's button
+    /// does; a click on its body shows the hidden window.
+    #[test]
+    fn notification_choices_reach_the_engine_and_the_window() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (mut engine, handle) = engine(dir.path());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut desktop = Desktop::new(None, None, false).with_notification_choices(rx);
+        let ctx = egui::Context::default();
+        desktop.logic(&ctx, &handle, true);
+        engine.run_until_idle(100);
+        assert_eq!(handle.read(|sh| sh.snooze.until_s), None);
+
+        let snooze = Command::Snooze(SnoozeLength::Minutes(30));
+        tx.send(Choice::Engine(snooze))
+            .unwrap_or_else(|e| panic!("{e}"));
+        desktop.logic(&ctx, &handle, true);
+        engine.run_until_idle(100);
+        let until = handle.read(|sh| sh.snooze.until_s);
+        assert!(until.is_some(), "snoozed: {until:?}");
+
+        desktop.hidden = true;
+        tx.send(Choice::OpenWindow)
+            .unwrap_or_else(|e| panic!("{e}"));
+        desktop.logic(&ctx, &handle, true);
+        assert!(!desktop.hidden, "shown again");
     }
 }

@@ -176,6 +176,15 @@ pub fn run(options: GuiOptions) -> Result<(), GuiError> {
     let Some(instance) = claim_instance(&ctx, options.minimized)? else {
         return Ok(());
     };
+    // Notification buttons answer on a notifier thread; the window forwards each choice (the
+    // engine commands its own buttons send) and wakes to do it.
+    let (choice_tx, choice_rx) = std::sync::mpsc::channel();
+    let wake_ctx = Arc::clone(&ctx);
+    let notifier = DesktopNotifier::with_actions(move |choice| {
+        if choice_tx.send(choice).is_ok() {
+            wake(&wake_ctx);
+        }
+    });
     let start = options
         .replay
         .clone()
@@ -186,17 +195,15 @@ pub fn run(options: GuiOptions) -> Result<(), GuiError> {
             ..EngineOptions::default()
         },
         Box::new(SystemClock::new()),
-        Box::new(DesktopNotifier::new()),
+        Box::new(notifier),
     );
     let pipeline = engine
         .spawn()
         .map_err(|e| GuiError::Window(format!("could not start the pipeline thread: {e}")))?;
     let tray = start_tray(&ctx);
-    let app = SpinewatchApp::new(handle.clone()).with_desktop(Desktop::new(
-        tray,
-        instance,
-        options.minimized,
-    ));
+    let app = SpinewatchApp::new(handle.clone()).with_desktop(
+        Desktop::new(tray, instance, options.minimized).with_notification_choices(choice_rx),
+    );
     let stop = Arc::new(AtomicBool::new(false));
     if options.stats {
         spawn_stats(app.counters(), Arc::clone(&stop));
