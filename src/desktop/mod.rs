@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod autostart;
+pub mod demo;
 pub mod instance;
 pub mod notify_actions;
 pub mod tray;

@@ -21,12 +21,21 @@ pub fn clock_time(seconds: f64) -> String {
     }
 }
 
+/// What the open view keeps between frames.
+#[derive(Debug, Default)]
+pub struct OpenForm {
+    /// The typed path (the fallback where no file chooser answers).
+    pub path_text: String,
+    /// Why the last attempt from this view failed (the engine's own notices say the rest).
+    pub problem: Option<String>,
+}
+
 /// The file picker shown when no session is open.
 pub fn open_ui(
     ui: &mut Ui,
     sessions: &[SessionFile],
     sessions_dir: &std::path::Path,
-    path_text: &mut String,
+    form: &mut OpenForm,
     handle: &EngineHandle,
 ) {
     ui.heading("Open a recorded session");
@@ -35,6 +44,24 @@ pub fn open_ui(
             .color(theme::MUTED),
     );
     ui.add_space(6.0);
+    ui.horizontal(|ui| {
+        if ui
+            .button("Open demo session")
+            .on_hover_text("A few minutes of the simulated wearer: a calibration, a slouch with its alert, a reach, a lean back and a walking break")
+            .clicked()
+        {
+            match crate::desktop::demo::materialize(sessions_dir) {
+                Ok(path) => {
+                    form.problem = None;
+                    handle.send(Command::OpenSession(path));
+                }
+                Err(e) => form.problem = Some(e.to_string()),
+            }
+        }
+        ui.label(RichText::new("to try the player before recording anything").color(theme::MUTED));
+    });
+    ui.add_space(6.0);
+    let path_text = &mut form.path_text;
     ui.horizontal(|ui| {
         let label = ui.label("Session file");
         let edit = ui.add(
@@ -56,6 +83,9 @@ pub fn open_ui(
             handle.send(Command::ImportSession(PathBuf::from(path_text.trim())));
         }
     });
+    if let Some(p) = &form.problem {
+        ui.label(RichText::new(p.as_str()).color(theme::BAD));
+    }
     ui.add_space(12.0);
     ui.horizontal(|ui| {
         ui.label(RichText::new("Recorded sessions").strong());
