@@ -20,6 +20,7 @@ use spinewatch::app::clock::FixedClock;
 use spinewatch::app::engine::StartSource;
 use spinewatch::app::notifier::{DesktopNotifier, MemoryNotifier, Notifier};
 use spinewatch::app::{Command as EngineCommand, Engine, EngineOptions, Paths, SnoozeLength};
+use spinewatch::desktop::appearance::{self, ColorScheme};
 use spinewatch::desktop::notify_actions::{
     self, AlertKind, AlertNotification, Choice, NotifyError, Outcome,
 };
@@ -707,6 +708,89 @@ fn notifications_child() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(plain.summary, "Time for a short break");
     assert!(plain.actions.is_empty(), "{:?}", plain.actions);
+}
+
+// ---------------------------------------------------------------- the light/dark preference
+
+/// The desktop portal's Settings, answering the colour scheme the test sets.
+struct FakePortal {
+    scheme: u32,
+}
+
+#[zbus::interface(name = "org.freedesktop.portal.Settings")]
+impl FakePortal {
+    fn read_one(&self, namespace: String, key: String) -> zbus::fdo::Result<OwnedValue> {
+        if (namespace.as_str(), key.as_str()) != ("org.freedesktop.appearance", "color-scheme") {
+            return Err(zbus::fdo::Error::Failed(format!("no {namespace} {key}")));
+        }
+        OwnedValue::try_from(Value::U32(self.scheme))
+            .map_err(|e| zbus::fdo::Error::Failed(e.to_string()))
+    }
+
+    #[zbus(signal)]
+    async fn setting_changed(
+        emitter: &SignalEmitter<'_>,
+        namespace: &str,
+        key: &str,
+        value: Value<'_>,
+    ) -> zbus::Result<()>;
+}
+
+#[test]
+fn appearance_over_dbus() {
+    run_child("appearance_child");
+}
+
+#[test]
+#[ignore = "run by appearance_over_dbus on a private bus"]
+fn appearance_child() {
+    if !in_child() {
+        return;
+    }
+    let conn = async_io::block_on(
+        zbus::connection::Builder::session()
+            .and_then(|b| b.name("org.freedesktop.portal.Desktop"))
+            .and_then(|b| b.serve_at("/org/freedesktop/portal/desktop", FakePortal { scheme: 1 }))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .build(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (tx, rx) = mpsc::channel();
+    appearance::watch(move |s| {
+        if tx.send(s).is_err() {
+            eprintln!("scheme after the test ended");
+        }
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let first = rx
+        .recv_timeout(WAIT)
+        .unwrap_or_else(|e| panic!("no first answer: {e}"));
+    assert_eq!(first, ColorScheme::PreferDark);
+    // The desktop switches to light: the window is told.
+    let emitter = SignalEmitter::new(&conn, "/org/freedesktop/portal/desktop")
+        .unwrap_or_else(|e| panic!("{e}"));
+    async_io::block_on(FakePortal::setting_changed(
+        &emitter,
+        "org.gnome.desktop.interface",
+        "gtk-theme",
+        Value::from("Adwaita"),
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    async_io::block_on(FakePortal::setting_changed(
+        &emitter,
+        "org.freedesktop.appearance",
+        "color-scheme",
+        Value::U32(2),
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let next = rx
+        .recv_timeout(WAIT)
+        .unwrap_or_else(|e| panic!("no change: {e}"));
+    assert_eq!(
+        next,
+        ColorScheme::PreferLight,
+        "other settings are not schemes"
+    );
 }
 
 // ---------------------------------------------------------------- no bus at all

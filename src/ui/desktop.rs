@@ -9,9 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::app::{Command, EngineHandle};
+use crate::desktop::appearance::ColorScheme;
 use crate::desktop::instance::{PrimaryInstance, Request};
 use crate::desktop::notify_actions::Choice;
 use crate::desktop::tray::{TrayAction, TrayService, TrayStatus};
+use crate::desktop::window_state::{WindowState, WindowTracker};
 use crate::posture::PostureState;
 
 /// The tray status is refreshed at most this often (it is a D-Bus property update).
@@ -37,6 +39,10 @@ pub struct Desktop {
     pub requests: Option<Receiver<Request>>,
     /// What the wearer chose on a notification's buttons (see [`Desktop::with_notification_choices`]).
     pub notification_choices: Option<Receiver<Choice>>,
+    /// The desktop's light/dark preference as the portal tells it (see `desktop::appearance`).
+    appearance: Option<Receiver<ColorScheme>>,
+    /// Remembers the window's size and place (`window.json`).
+    window: Option<WindowTracker>,
     /// Start hidden (`--minimized`).
     pub start_minimized: bool,
     hidden: bool,
@@ -67,6 +73,8 @@ impl Desktop {
             instance,
             requests,
             notification_choices: None,
+            window: None,
+            appearance: None,
             start_minimized,
             hidden: false,
             quitting: false,
@@ -83,6 +91,52 @@ impl Desktop {
     pub fn with_notification_choices(mut self, rx: Receiver<Choice>) -> Self {
         self.notification_choices = Some(rx);
         self
+    }
+
+    /// Remembers the window's size and position with `tracker`.
+    pub fn with_window_tracker(mut self, tracker: WindowTracker) -> Self {
+        self.window = Some(tracker);
+        self
+    }
+
+    /// Follows the desktop's light or dark preference from these answers.
+    pub fn with_appearance(mut self, rx: Receiver<ColorScheme>) -> Self {
+        self.appearance = Some(rx);
+        self
+    }
+
+    /// Writes the window's state if a change is still unwritten (the app is closing).
+    pub fn on_exit(&mut self) {
+        if let Some(t) = &mut self.window
+            && let Some(s) = t.unwritten()
+        {
+            t.write(s);
+        }
+    }
+
+    /// The window as it is now, if it can be measured: shown, not minimised. A maximised
+    /// window keeps the size it had before, so un-maximising next time restores it.
+    fn window_now(&self, ctx: &egui::Context) -> Option<WindowState> {
+        if self.hidden {
+            return None;
+        }
+        ctx.input(|i| {
+            let v = i.viewport();
+            if v.minimized == Some(true) || v.fullscreen == Some(true) {
+                return None;
+            }
+            let maximized = v.maximized == Some(true);
+            let last = self.window.as_ref().and_then(WindowTracker::last);
+            if maximized {
+                return last.map(|s| WindowState { maximized, ..s });
+            }
+            let inner = v.inner_rect?;
+            Some(WindowState {
+                inner_size_pt: [inner.width(), inner.height()],
+                outer_pos_pt: v.outer_rect.map(|r| [r.min.x, r.min.y]),
+                maximized,
+            })
+        })
     }
 
     fn tray_host(&self) -> bool {
@@ -136,6 +190,11 @@ impl Desktop {
                 }
             }
         }
+        if let Some(rx) = &self.appearance
+            && let Some(scheme) = rx.try_iter().last()
+        {
+            crate::ui::theme::set_desktop_preference(ctx, scheme.dark());
+        }
         let mut raise = false;
         if let Some(rx) = &self.notification_choices {
             while let Ok(choice) = rx.try_recv() {
@@ -170,6 +229,12 @@ impl Desktop {
             }
         }
         self.refresh_tray(handle);
+        let now_state = self.window_now(ctx);
+        if let Some(t) = &mut self.window
+            && let Some(s) = t.observe(now_state, Instant::now())
+        {
+            t.write(s);
+        }
     }
 
     fn refresh_tray(&mut self, handle: &EngineHandle) {

@@ -214,21 +214,21 @@ impl SpinewatchApp {
         egui::Panel::top("top_bar")
             .frame(
                 egui::Frame::new()
-                    .fill(theme::CARD)
+                    .fill(theme::card(ui))
                     .inner_margin(egui::Margin::symmetric(14, 8)),
             )
             .show(ui, |ui| self.top_bar(ui, &d));
         egui::Panel::bottom("status_bar")
             .frame(
                 egui::Frame::new()
-                    .fill(theme::CARD)
+                    .fill(theme::card(ui))
                     .inner_margin(egui::Margin::symmetric(14, 6)),
             )
             .show(ui, |ui| status_bar(ui, &d));
         egui::CentralPanel::default()
             .frame(
                 egui::Frame::new()
-                    .fill(egui::Color32::WHITE)
+                    .fill(theme::panel(ui))
                     .inner_margin(egui::Margin::symmetric(18, 12)),
             )
             .show(ui, |ui| self.central(ui, &d));
@@ -240,7 +240,7 @@ impl SpinewatchApp {
                 RichText::new("spinewatch")
                     .size(20.0)
                     .strong()
-                    .color(theme::INK),
+                    .color(theme::ink(ui)),
             );
             ui.add_space(12.0);
             for (tab, label) in [
@@ -438,6 +438,11 @@ impl eframe::App for SpinewatchApp {
         // again, the engine stops waking the window for live data.
         self.counters.logic.fetch_add(1, Ordering::Relaxed);
         self.handle.set_visible(false);
+        if !self.styled {
+            // Before the desktop's light/dark preference is applied below.
+            theme::apply(ctx);
+            self.styled = true;
+        }
         if let Some(d) = &mut self.desktop {
             let close_to_tray = self.handle.read(|sh| sh.settings.close_to_tray);
             d.logic(ctx, &self.handle, close_to_tray);
@@ -450,6 +455,9 @@ impl eframe::App for SpinewatchApp {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if let Some(d) = &mut self.desktop {
+            d.on_exit();
+        }
         self.handle.send(Command::Shutdown);
     }
 }

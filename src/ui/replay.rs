@@ -179,7 +179,7 @@ fn overview_ui(ui: &mut Ui, v: &ReplayView, handle: &EngineHandle, drag_to: &mut
     let position = v.position_s;
     response.widget_info(|| egui::WidgetInfo::slider(true, position, "Session overview"));
     let r = response.rect;
-    painter.rect_filled(r, 6.0, theme::CARD);
+    painter.rect_filled(r, 6.0, theme::card(ui));
     let Some(ov) = &v.overview else {
         painter.text(
             r.center(),
@@ -248,7 +248,7 @@ fn overview_ui(ui: &mut Ui, v: &ReplayView, handle: &EngineHandle, drag_to: &mut
             Stroke::new(2.0, c),
         )
     };
-    painter.add(head(v.seeking.unwrap_or(position), theme::INK));
+    painter.add(head(v.seeking.unwrap_or(position), theme::ink(ui)));
 
     if let Some(p) = response.interact_pointer_pos() {
         let t = t_of(p.x);
