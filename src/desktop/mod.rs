@@ -7,6 +7,7 @@ pub mod appearance;
 pub mod assets;
 pub mod autostart;
 pub mod demo;
+pub mod file_chooser;
 pub mod instance;
 pub mod notify_actions;
 pub mod tray;

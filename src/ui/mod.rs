@@ -210,6 +210,7 @@ impl SpinewatchApp {
         if self.form.is_none() {
             self.form = Some(SettingsForm::from_settings(&d.settings));
         }
+        self.take_dropped_files(ui);
 
         egui::Panel::top("top_bar")
             .frame(
@@ -232,6 +233,54 @@ impl SpinewatchApp {
                     .inner_margin(egui::Margin::symmetric(18, 12)),
             )
             .show(ui, |ui| self.central(ui, &d));
+    }
+
+    /// A session CSV dropped on the window opens in the player; anything else is refused with
+    /// a word in the Replay view.
+    fn take_dropped_files(&mut self, ui: &mut Ui) {
+        let (dropped, hovering) = ui.input(|i| {
+            // A file dropped from the web has only a name; nothing to open.
+            let paths: Vec<std::path::PathBuf> = i
+                .raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| p.is_absolute())
+                .collect();
+            (paths, !i.raw.hovered_files.is_empty())
+        });
+        if hovering {
+            egui::Area::new(egui::Id::unique("drop_hint"))
+                .order(egui::Order::Foreground)
+                .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+                .show(ui.ctx(), |ui| {
+                    egui::Frame::new()
+                        .fill(theme::card(ui))
+                        .stroke(egui::Stroke::new(2.0, theme::BACK))
+                        .corner_radius(10.0)
+                        .inner_margin(egui::Margin::same(18))
+                        .show(ui, |ui| {
+                            ui.label(
+                                RichText::new("Drop a session CSV to open it in the player")
+                                    .size(18.0)
+                                    .color(theme::ink(ui)),
+                            );
+                        });
+                });
+        }
+        match crate::desktop::file_chooser::pick_dropped(dropped.iter().map(|p| p.as_path())) {
+            Ok(None) => {}
+            Ok(Some(path)) => {
+                self.open.problem = None;
+                self.open.path_text = path.display().to_string();
+                self.handle.send(Command::OpenSession(path.to_path_buf()));
+                self.tab = Tab::Replay;
+            }
+            Err(words) => {
+                self.open.problem = Some(words);
+                self.tab = Tab::Replay;
+            }
+        }
     }
 
     fn top_bar(&mut self, ui: &mut Ui, d: &FrameData) {
