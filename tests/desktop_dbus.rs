@@ -488,6 +488,17 @@ impl FakeNotifications {
     ) -> zbus::Result<()>;
 }
 
+/// Waits for the server's `n`th `Notify` call (from 0) and returns it.
+fn nth_call(calls: &Arc<Mutex<Vec<NotifyCall>>>, n: usize) -> NotifyCall {
+    wait_until("a Notify call", || {
+        calls.lock().map(|c| c.len() > n).unwrap_or(false)
+    });
+    calls
+        .lock()
+        .map(|c| c[n].clone())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn alert(kind: AlertKind) -> AlertNotification {
     AlertNotification {
         kind,
@@ -513,13 +524,7 @@ fn shown_then(
         }
     })
     .unwrap_or_else(|e| panic!("{e}"));
-    wait_until("the Notify call", || {
-        calls.lock().map(|c| c.len() > seen).unwrap_or(false)
-    });
-    let call = calls
-        .lock()
-        .map(|c| c[seen].clone())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let call = nth_call(calls, seen);
     let emitter = SignalEmitter::new(conn, "/org/freedesktop/Notifications")
         .unwrap_or_else(|e| panic!("{e}"));
     let start = Instant::now();
@@ -650,13 +655,7 @@ fn notifications_child() {
         "Time to sit up",
         "You have been slouching for 1m 00s.",
     );
-    wait_until("the alert's Notify call", || {
-        calls.lock().map(|c| c.len() > seen).unwrap_or(false)
-    });
-    let call = calls
-        .lock()
-        .map(|c| c[seen].clone())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let call = nth_call(&calls, seen);
     assert_eq!(call.summary, "Time to sit up");
     assert_eq!(
         call.actions[2..],
@@ -674,13 +673,7 @@ fn notifications_child() {
     });
     // A notice (not an alert) never has buttons.
     notifier.notify("spinewatch keeps watching", "It is in the tray.");
-    wait_until("the notice", || {
-        calls.lock().map(|c| c.len() > seen + 1).unwrap_or(false)
-    });
-    let notice = calls
-        .lock()
-        .map(|c| c[seen + 1].clone())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let notice = nth_call(&calls, seen + 1);
     assert_eq!(notice.summary, "spinewatch keeps watching");
     assert!(notice.actions.is_empty(), "{:?}", notice.actions);
 
@@ -699,13 +692,7 @@ fn notifications_child() {
         "Time for a short break",
         "Try: walk.",
     );
-    wait_until("the plain break reminder", || {
-        calls.lock().map(|c| c.len() > before).unwrap_or(false)
-    });
-    let plain = calls
-        .lock()
-        .map(|c| c[before].clone())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let plain = nth_call(&calls, before);
     assert_eq!(plain.summary, "Time for a short break");
     assert!(plain.actions.is_empty(), "{:?}", plain.actions);
 }
