@@ -5,12 +5,9 @@
 //! three. They share the session driver; this test keeps it that way.
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use spinewatch::app::clock::FixedClock;
 use spinewatch::app::engine::StartSource;
@@ -18,100 +15,9 @@ use spinewatch::app::notifier::MemoryNotifier;
 use spinewatch::app::{Command as EngineCommand, Engine, EngineOptions, Paths, ReplaySpeed};
 use spinewatch::posture::{Event, EventKind};
 
-const BIN: &str = env!("CARGO_BIN_EXE_spinewatch");
-
-/// A child whose stdout lines arrive on a channel; killed when dropped.
-struct Proc {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Proc {
-    fn spawn(args: &[&str]) -> Proc {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {args:?}: {e}"));
-        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-        let (tx, lines) = mpsc::channel();
-        thread::Builder::new()
-            .name("test-stdout".into())
-            .spawn(move || {
-                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            })
-            .unwrap_or_else(|e| panic!("thread: {e}"));
-        Proc {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    fn expect_line(&mut self, prefix: &str, within: Duration) -> String {
-        let end = Instant::now() + within;
-        loop {
-            match self
-                .lines
-                .recv_timeout(end.saturating_duration_since(Instant::now()))
-            {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if line.starts_with(prefix) {
-                        return line;
-                    }
-                }
-                Err(_) => panic!("no line {prefix:?} in {within:?}; got {:?}", self.seen),
-            }
-        }
-    }
-
-    /// Waits for a successful exit; returns all of stdout.
-    fn wait_output(&mut self, within: Duration) -> String {
-        let end = Instant::now() + within;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(500)) {
-                    self.seen.push(line);
-                }
-                let mut err = String::new();
-                if let Some(mut e) = self.child.stderr.take() {
-                    e.read_to_string(&mut err).unwrap_or_default();
-                }
-                assert!(status.success(), "{status}: {:?} {err}", self.seen);
-                return self.seen.join("\n");
-            }
-            while let Ok(line) = self.lines.try_recv() {
-                self.seen.push(line);
-            }
-            assert!(Instant::now() < end, "still running: {:?}", self.seen);
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn interrupt(&self) {
-        let ok = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "kill -INT failed");
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        // Already gone in a passing test.
-        let _gone = self.child.kill();
-        let _reaped = self.child.wait();
-    }
-}
+#[path = "common/proc.rs"]
+mod proc;
+use proc::Proc;
 
 fn read_events(path: &Path) -> Vec<Event> {
     std::fs::read_to_string(path)
@@ -142,24 +48,27 @@ fn record_headless_replay_and_the_window_agree_on_a_faulty_hour() {
     let replay_events = dir.path().join("replay.jsonl");
     let link_s = link.display().to_string();
 
-    let mut sim = Proc::spawn(&[
-        "simulate",
-        "--pty",
-        "--minutes",
-        "60",
-        "--seed",
-        "5",
-        "--speed",
-        "max",
-        "--link",
-        &link_s,
-        "--drop-prob",
-        "0.002",
-        "--garbage-every-s",
-        "45",
-        "--disconnect-at",
-        "1500:4",
-    ]);
+    let mut sim = Proc::spawn(
+        &[
+            "simulate",
+            "--pty",
+            "--minutes",
+            "60",
+            "--seed",
+            "5",
+            "--speed",
+            "max",
+            "--link",
+            &link_s,
+            "--drop-prob",
+            "0.002",
+            "--garbage-every-s",
+            "45",
+            "--disconnect-at",
+            "1500:4",
+        ],
+        &[],
+    );
     sim.expect_line("pty:", Duration::from_secs(30));
     let poses = sim.expect_line("calibration poses at ", Duration::from_secs(5));
     let windows = poses
@@ -169,17 +78,20 @@ fn record_headless_replay_and_the_window_agree_on_a_faulty_hour() {
         .unwrap_or_default()
         .to_string();
 
-    let mut recorder = Proc::spawn(&[
-        "record",
-        "--port",
-        &link_s,
-        "--calibrate",
-        &windows,
-        "--out",
-        &rec.display().to_string(),
-        "--events",
-        &live_events.display().to_string(),
-    ]);
+    let mut recorder = Proc::spawn(
+        &[
+            "record",
+            "--port",
+            &link_s,
+            "--calibrate",
+            &windows,
+            "--out",
+            &rec.display().to_string(),
+            "--events",
+            &live_events.display().to_string(),
+        ],
+        &[],
+    );
     let sim_out = sim.wait_output(Duration::from_secs(600));
     assert!(sim_out.contains("reconnected: "), "{sim_out}");
     thread::sleep(Duration::from_millis(800));
@@ -200,13 +112,16 @@ fn record_headless_replay_and_the_window_agree_on_a_faulty_hour() {
     }
 
     // 2. The headless replay of the recording.
-    let mut replay = Proc::spawn(&[
-        "replay",
-        &rec.display().to_string(),
-        "--headless",
-        "--events",
-        &replay_events.display().to_string(),
-    ]);
+    let mut replay = Proc::spawn(
+        &[
+            "replay",
+            &rec.display().to_string(),
+            "--headless",
+            "--events",
+            &replay_events.display().to_string(),
+        ],
+        &[],
+    );
     let replay_out = replay.wait_output(Duration::from_secs(300));
     let headless = read_events(&replay_events);
     assert_eq!(headless.len(), live.len(), "event count, headless vs live");

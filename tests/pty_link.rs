@@ -6,11 +6,11 @@
 //! (`--speed max`; the pty pushes back), so ten simulated minutes take seconds.
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -21,128 +21,12 @@ use spinewatch::session::{SessionMeta, read_all};
 use spinewatch::source::serial::{SerialOptions, SerialSource};
 use spinewatch::source::{LinkState, SampleSource};
 
-const BIN: &str = env!("CARGO_BIN_EXE_spinewatch");
+#[path = "common/proc.rs"]
+mod proc;
+use proc::{BIN, Proc};
 
 fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"))
-}
-
-/// A child process whose stdout lines arrive on a channel; killed when dropped.
-struct Proc {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-    stderr: Option<std::process::ChildStderr>,
-    err: String,
-}
-
-impl Proc {
-    fn spawn(args: &[&str], env: &[(&str, &Path)]) -> Proc {
-        let mut cmd = Command::new(BIN);
-        cmd.args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {args:?}: {e}"));
-        let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-        let stderr = child.stderr.take();
-        let (tx, lines) = mpsc::channel();
-        thread::Builder::new()
-            .name("test-stdout".into())
-            .spawn(move || {
-                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            })
-            .unwrap_or_else(|e| panic!("thread: {e}"));
-        Proc {
-            child,
-            lines,
-            seen: Vec::new(),
-            stderr,
-            err: String::new(),
-        }
-    }
-
-    /// Waits for a stdout line starting with `prefix`; returns it.
-    fn expect_line(&mut self, prefix: &str, within: Duration) -> String {
-        let end = Instant::now() + within;
-        loop {
-            let left = end.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if line.starts_with(prefix) {
-                        return line;
-                    }
-                }
-                Err(_) => panic!(
-                    "no line starting with {prefix:?} in {within:?}; got {:?}",
-                    self.seen
-                ),
-            }
-        }
-    }
-
-    /// Waits for the process to exit; returns all of stdout (including lines seen before).
-    fn wait_output(&mut self, within: Duration) -> String {
-        let end = Instant::now() + within;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                // Drain the rest of stdout.
-                while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(500)) {
-                    self.seen.push(line);
-                }
-                let err = self.stderr_text();
-                assert!(
-                    status.success(),
-                    "{status}: stdout {:?}, stderr {err}",
-                    self.seen
-                );
-                return self.seen.join("\n");
-            }
-            while let Ok(line) = self.lines.try_recv() {
-                self.seen.push(line);
-            }
-            assert!(
-                Instant::now() < end,
-                "process still running after {within:?}; stdout {:?}",
-                self.seen
-            );
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// All of stderr (read once the process has exited; kept for later calls).
-    fn stderr_text(&mut self) -> String {
-        if let Some(mut e) = self.stderr.take() {
-            let _ = e.read_to_string(&mut self.err);
-        }
-        self.err.clone()
-    }
-
-    /// Ctrl-C.
-    fn interrupt(&self) {
-        let ok = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "kill -INT failed");
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Starts `simulate --pty` with a link in `dir`; returns the process and the link.

@@ -159,6 +159,44 @@ impl Active {
     }
 }
 
+/// A sink that takes nothing: fills the slots of absent sinks in [`with_sinks`].
+struct NoSink;
+
+impl Sink for NoSink {
+    fn fact(&mut self, _: &Fact<'_>) -> Result<(), SinkError> {
+        Ok(())
+    }
+}
+
+/// Runs one driver call with the engine's sinks in their one order (the record button, the
+/// window's view, the wizard, the history), without a heap allocation per sample. It takes the
+/// fields, not the engine, so the driver can be borrowed beside them.
+fn with_sinks<R>(
+    recording: &mut RecordingControl,
+    view: Option<&mut LiveView>,
+    wizard: Option<&mut WizardSink<'_>>,
+    history: Option<&mut HistoryRecorder>,
+    call: impl FnOnce(&mut [&mut dyn Sink]) -> R,
+) -> R {
+    let (mut no_view, mut no_wizard, mut no_history) = (NoSink, NoSink, NoSink);
+    let mut sinks: [&mut dyn Sink; 4] = [
+        recording,
+        match view {
+            Some(v) => v,
+            None => &mut no_view,
+        },
+        match wizard {
+            Some(w) => w,
+            None => &mut no_wizard,
+        },
+        match history {
+            Some(h) => h,
+            None => &mut no_history,
+        },
+    ];
+    call(&mut sinks)
+}
+
 /// Feeds the calibration wizard from the session's samples, as one more sink.
 struct WizardSink<'a> {
     wizard: &'a mut Wizard,
@@ -234,7 +272,7 @@ impl Engine {
         for w in loaded.warnings {
             working.notice(w);
         }
-        working.sessions = list_sessions(&options.paths.sessions_dir);
+        working.sessions = Arc::new(list_sessions(&options.paths.sessions_dir));
         working.ports = ports::list_ports();
         let (tx, rx) = mpsc::channel();
         let shared = Arc::new(Mutex::new(working.clone()));
@@ -430,12 +468,13 @@ impl Engine {
             config,
             outcome: None,
         };
-        let mut sinks: Vec<&mut dyn Sink> = vec![&mut self.recording, &mut self.view, &mut wizard];
-        if let Some(h) = self.history_rec.as_mut() {
-            sinks.push(h);
-        }
-        let result = self.driver.feed(event, &mut sinks);
-        drop(sinks);
+        let result = with_sinks(
+            &mut self.recording,
+            Some(&mut self.view),
+            Some(&mut wizard),
+            self.history_rec.as_mut(),
+            |sinks| self.driver.feed(event, sinks),
+        );
         let outcome = wizard.outcome;
         if let Err(e) = result {
             self.recording_failed(&e);
@@ -446,13 +485,16 @@ impl Engine {
         }
         match outcome {
             Some((Outcome::Calibrated(c), t_s)) => {
-                let mut sinks: Vec<&mut dyn Sink> = vec![&mut self.recording, &mut self.view];
-                if let Some(h) = self.history_rec.as_mut() {
-                    sinks.push(h);
-                }
-                let result = self
-                    .driver
-                    .calibrate(t_s, c, CalibrationOrigin::Wizard, &mut sinks);
+                let result = with_sinks(
+                    &mut self.recording,
+                    Some(&mut self.view),
+                    None,
+                    self.history_rec.as_mut(),
+                    |sinks| {
+                        self.driver
+                            .calibrate(t_s, c, CalibrationOrigin::Wizard, sinks)
+                    },
+                );
                 if let Err(e) = result {
                     self.recording_failed(&e);
                 }
@@ -599,12 +641,13 @@ impl Engine {
                     HoldReason::Snooze
                 });
             }
-            let mut sinks: Vec<&mut dyn Sink> = vec![&mut self.recording, &mut self.view];
-            if let Some(h) = self.history_rec.as_mut() {
-                sinks.push(h);
-            }
-            let result = self.driver.snooze(now_s, effective, &mut sinks);
-            drop(sinks);
+            let result = with_sinks(
+                &mut self.recording,
+                Some(&mut self.view),
+                None,
+                self.history_rec.as_mut(),
+                |sinks| self.driver.snooze(now_s, effective, sinks),
+            );
             if let Err(e) = result {
                 self.recording_failed(&e);
             }
@@ -764,7 +807,8 @@ impl Engine {
             }
             Command::RefreshPorts => self.view.shared.ports = ports::list_ports(),
             Command::RefreshSessions => {
-                self.view.shared.sessions = list_sessions(&self.options.paths.sessions_dir);
+                self.view.shared.sessions =
+                    Arc::new(list_sessions(&self.options.paths.sessions_dir));
             }
             Command::OpenSession(path) => self.open_replay(&path),
             Command::ImportSession(path) => self.import(path),
@@ -893,11 +937,10 @@ impl Engine {
     /// (if it records this one) gets its end.
     fn finish_session(&mut self) {
         let mut history = self.history_rec.take();
-        let mut sinks: Vec<&mut dyn Sink> = vec![&mut self.recording];
-        if let Some(h) = history.as_mut() {
-            sinks.push(h);
-        }
-        if let Err(e) = self.driver.finish(&mut sinks) {
+        let result = with_sinks(&mut self.recording, None, None, history.as_mut(), |sinks| {
+            self.driver.finish(sinks)
+        });
+        if let Err(e) = result {
             self.recording_failed(&e);
         }
     }
@@ -1101,7 +1144,7 @@ impl Engine {
                 .shared
                 .notice(format!("recording could not be finished: {e}")),
         }
-        self.view.shared.sessions = list_sessions(&self.options.paths.sessions_dir);
+        self.view.shared.sessions = Arc::new(list_sessions(&self.options.paths.sessions_dir));
     }
 
     fn shutdown(&mut self) {

@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use crate::pipeline::{PostureUpdate, Summary};
 use crate::posture::{Event, PostureState};
@@ -52,6 +53,13 @@ impl FlexionRing {
 
     pub fn is_empty(&self) -> bool {
         self.t_s.is_empty()
+    }
+
+    /// Heap bytes the ring holds (its capacity, not its length), for memory reports: it grows
+    /// to an hour of points (5.8 MB at 100 Hz), then stays.
+    pub fn heap_bytes(&self) -> usize {
+        self.t_s.capacity() * std::mem::size_of::<f64>()
+            + self.deg.capacity() * std::mem::size_of::<f32>()
     }
 
     pub fn last_t_s(&self) -> Option<f64> {
@@ -268,9 +276,12 @@ pub struct Shared {
     pub now_s: f64,
     pub today: Today,
     pub ring: FlexionRing,
-    pub markers: VecDeque<Marker>,
-    /// The session's recent events, oldest first (bounded).
-    pub events: VecDeque<Event>,
+    /// Shared with the snapshots (an `Arc`): publishing 50 times a second copies a pointer, and
+    /// a push copies the list only when a snapshot still holds the old one (a few times a minute).
+    pub markers: Arc<VecDeque<Marker>>,
+    /// The session's recent events, oldest first (bounded; shared with the snapshots like
+    /// `markers`).
+    pub events: Arc<VecDeque<Event>>,
     /// The session's summary once it has finished (a replay that reached its end).
     pub summary: Summary,
     pub banner: Option<Banner>,
@@ -287,7 +298,8 @@ pub struct Shared {
     pub notices: VecDeque<String>,
     /// `Some(false)` once a desktop notification failed (alerts then show in the window only).
     pub notifications_work: Option<bool>,
-    pub sessions: Vec<SessionFile>,
+    /// The recorded sessions (shared with the snapshots: listed only when the folder changes).
+    pub sessions: Arc<Vec<SessionFile>>,
     pub ports: Vec<PortChoice>,
     pub sessions_dir: PathBuf,
     /// The window is showing (set by the UI); the engine wakes it for live data only then.
@@ -317,8 +329,8 @@ impl Shared {
             now_s: 0.0,
             today: Today::default(),
             ring: FlexionRing::default(),
-            markers: VecDeque::new(),
-            events: VecDeque::new(),
+            markers: Arc::default(),
+            events: Arc::default(),
             summary: Summary::default(),
             banner: None,
             toast: None,
@@ -331,7 +343,7 @@ impl Shared {
             settings,
             notices: VecDeque::new(),
             notifications_work: None,
-            sessions: Vec::new(),
+            sessions: Arc::default(),
             ports: Vec::new(),
             sessions_dir,
             ui_visible: true,
@@ -344,14 +356,11 @@ impl Shared {
     }
 
     pub fn push_marker(&mut self, t_s: f64, kind: MarkerKind) {
-        self.markers.push_back(Marker { t_s, kind });
-        while self.markers.len() > MARKER_CAP
-            || self
-                .markers
-                .front()
-                .is_some_and(|m| t_s - m.t_s > HISTORY_S)
+        let markers = Arc::make_mut(&mut self.markers);
+        markers.push_back(Marker { t_s, kind });
+        while markers.len() > MARKER_CAP || markers.front().is_some_and(|m| t_s - m.t_s > HISTORY_S)
         {
-            self.markers.pop_front();
+            markers.pop_front();
         }
     }
 

@@ -3,6 +3,7 @@
 //! verdict. It writes into the engine's working copy of [`Shared`]; the engine publishes that
 //! copy as a snapshot (see [`super::publish`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::pipeline::Summary;
@@ -67,8 +68,8 @@ impl LiveView {
     pub fn reset(&mut self) {
         let sh = &mut self.shared;
         sh.wizard = super::store::WizardView::Idle;
-        sh.markers.clear();
-        sh.events.clear();
+        sh.markers = Arc::default();
+        sh.events = Arc::default();
         sh.banner = None;
         sh.toast = None;
         sh.posture = None;
@@ -133,7 +134,7 @@ impl Sink for LiveView {
                 self.changed = true;
             }
             Fact::Event(e) => {
-                let log = &mut self.shared.events;
+                let log = Arc::make_mut(&mut self.shared.events);
                 if log.len() >= EVENT_LOG_CAP {
                     log.pop_front();
                 }

@@ -83,6 +83,9 @@ pub struct SimulateArgs {
     /// Repeatable.
     #[arg(long, value_name = "S:DUR", requires = "pty")]
     pub disconnect_at: Vec<crate::sim::device::Span>,
+    /// With --pty: each replug is a reboot (sequence numbers and the device clock from 0).
+    #[arg(long, requires = "pty")]
+    pub reboot_on_replug: bool,
 }
 
 fn parse_prob(text: &str) -> Result<f64, String> {
@@ -187,6 +190,7 @@ fn run_simulate_pty(args: SimulateArgs, mount: Mount) -> Result<(), CliError> {
             drop_prob: args.drop_prob,
             pauses: args.pause_at,
             disconnects: args.disconnect_at,
+            reboot_on_replug: args.reboot_on_replug,
         },
         link: link.clone(),
         sent: args.sent,

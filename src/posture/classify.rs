@@ -62,14 +62,38 @@ impl PostureState {
     }
 }
 
-/// Tells activity from the accelerometer and posture from the angles, with hysteresis so the
+/// Cut-off of the gait band's low-pass (two one-pole stages), Hz: the step rate of walking
+/// (1.5–2.5 Hz) passes at 0.6–0.8 of its amplitude, typing bursts and desk knocks at 8 Hz at
+/// a tenth, at 12 Hz at a twentieth.
+const GAIT_LOWPASS_HZ: f64 = 3.0;
+/// The rhythm detector's hysteresis as a fraction of the gait band's standard deviation (half
+/// of it ignores the wiggles a step's harmonics add), and its floor, g.
+const RHYTHM_HYSTERESIS: f64 = 0.5;
+const RHYTHM_HYSTERESIS_MIN_G: f64 = 0.01;
+
+/// Tells walking from the accelerometer and posture from the angles, with hysteresis so the
 /// state does not flicker at a threshold.
+///
+/// Why not any acceleration variance: hard typing, knocks on the desk and a bouncing knee shake
+/// the upper back by up to about 0.25 g at 4–12 Hz for seconds at a time. Counted as movement,
+/// they pause a slouch's clock and pass for breaks. Walking is sustained gait: a vertical bounce
+/// once per step, 1.5–2.5 times a second. So the classifier low-passes the specific-force
+/// magnitude into the gait band, measures its spread there, and times its rhythm (upward swings
+/// through a Schmitt trigger); the wearer is walking when the band is lively *and* the rhythm is
+/// a step rate, for [`Config::moving_enter_s`].
 #[derive(Debug, Clone)]
 pub struct StateClassifier {
-    /// Running mean of |a|, g.
+    /// Running mean of |a| (the slow part removed from the band), g.
     mean_g: Option<f64>,
-    /// Running variance of |a|, g².
+    /// The two low-pass stages of |a| − mean, g.
+    lp1_g: f64,
+    lp2_g: f64,
+    /// Running variance of the gait band, g².
     var_g2: f64,
+    /// The Schmitt trigger's side (above +h) and the times of its last three upward swings
+    /// (newest first), s.
+    high: bool,
+    ups_s: [Option<f64>; 3],
     moving: bool,
     /// Since when the activity evidence disagrees with `moving`, seconds.
     pending_since_s: Option<f64>,
@@ -86,21 +110,64 @@ impl StateClassifier {
     pub fn new() -> Self {
         Self {
             mean_g: None,
+            lp1_g: 0.0,
+            lp2_g: 0.0,
             var_g2: 0.0,
+            high: false,
+            ups_s: [None; 3],
             moving: false,
             pending_since_s: None,
             slouched: false,
         }
     }
 
-    /// Standard deviation of the specific-force magnitude over the recent window, g.
+    /// Standard deviation of the specific-force magnitude in the gait band over the recent
+    /// window, g.
     pub fn activity_g(&self) -> f64 {
         self.var_g2.sqrt()
+    }
+
+    /// The rhythm of the gait band at `t_s`: swings per second over the last two, Hz; `None`
+    /// when there is no rhythm as slow as `min_hz` (no swing for 1.5 of its periods).
+    pub fn rhythm_hz(&self, t_s: f64, min_hz: f64) -> Option<f64> {
+        let [Some(last), _, Some(first)] = self.ups_s else {
+            return None;
+        };
+        let period_s = (last - first) / 2.0;
+        let quiet_s = t_s - last;
+        (period_s > 0.0 && quiet_s <= 1.5 / min_hz.max(1e-3)).then(|| 1.0 / period_s)
     }
 
     /// Forgets movement history (after a sensor gap).
     pub fn reset(&mut self) {
         *self = Self::new();
+    }
+
+    /// One sample of |a| into the gait band: mean removal, low-pass, spread and rhythm.
+    fn gait_band(&mut self, cfg: &Config, t_s: f64, dt_s: f64, magnitude_g: f64) {
+        let Some(mean) = self.mean_g else {
+            self.mean_g = Some(magnitude_g);
+            return;
+        };
+        let window = (dt_s / cfg.activity_window_s).clamp(0.0, 1.0);
+        self.mean_g = Some(mean + window * (magnitude_g - mean));
+        let tau_s = 1.0 / (std::f64::consts::TAU * GAIT_LOWPASS_HZ);
+        let lp = if dt_s > 0.0 {
+            dt_s / (tau_s + dt_s)
+        } else {
+            0.0
+        };
+        self.lp1_g += lp * ((magnitude_g - mean) - self.lp1_g);
+        self.lp2_g += lp * (self.lp1_g - self.lp2_g);
+        let band = self.lp2_g;
+        self.var_g2 += window * (band * band - self.var_g2);
+        let h = (RHYTHM_HYSTERESIS * self.activity_g()).max(RHYTHM_HYSTERESIS_MIN_G);
+        if !self.high && band > h {
+            self.high = true;
+            self.ups_s = [Some(t_s), self.ups_s[0], self.ups_s[1]];
+        } else if self.high && band < -h {
+            self.high = false;
+        }
     }
 
     /// Classifies one sample. `dt_s` is the time since the previous sample; `angles` is `None`
@@ -113,19 +180,11 @@ impl StateClassifier {
         accel_g: &Vector3<f64>,
         angles: Option<&TrunkAngles>,
     ) -> PostureState {
-        // Walking shakes the specific force by a few tenths of a g at step frequency; sitting,
-        // typing and reaching barely move it. An exponential window of `activity_window_s`.
-        let magnitude = accel_g.norm();
-        let alpha = (dt_s / cfg.activity_window_s).clamp(0.0, 1.0);
-        match self.mean_g {
-            None => self.mean_g = Some(magnitude),
-            Some(mean) => {
-                let d = magnitude - mean;
-                self.mean_g = Some(mean + alpha * d);
-                self.var_g2 += alpha * (d * d - self.var_g2);
-            }
-        }
-        let active = self.activity_g() > cfg.moving_accel_std_g;
+        self.gait_band(cfg, t_s, dt_s, accel_g.norm());
+        let stepping = self
+            .rhythm_hz(t_s, cfg.gait_min_hz)
+            .is_some_and(|hz| (cfg.gait_min_hz..=cfg.gait_max_hz).contains(&hz));
+        let active = stepping && self.activity_g() > cfg.moving_accel_std_g;
         if active != self.moving {
             let since = *self.pending_since_s.get_or_insert(t_s);
             let hold = if active {
@@ -212,5 +271,85 @@ mod tests {
         };
         assert_eq!(run(0.3, 1.9), PostureState::Moving);
         assert_eq!(run(0.02, 8.0), PostureState::Upright);
+    }
+
+    /// |a| over 10 s at `rate_hz` from `a(t)`, classified; the last state and whether any
+    /// sample was `Moving`.
+    fn classify(rate_hz: f64, a: impl Fn(f64) -> f64) -> (PostureState, bool) {
+        let cfg = Config::default();
+        let mut c = StateClassifier::new();
+        let dt = 1.0 / rate_hz;
+        let (mut last, mut any) = (PostureState::NoData, false);
+        for i in 0..(10.0 * rate_hz) as usize {
+            let t = i as f64 * dt;
+            last = c.update(
+                &cfg,
+                t,
+                dt,
+                &Vector3::new(0.0, 0.0, a(t)),
+                Some(&angles(25.0)),
+            );
+            any |= last == PostureState::Moving;
+        }
+        (last, any)
+    }
+
+    #[test]
+    fn bursts_at_4_to_12_hz_are_not_walking_whatever_their_strength() {
+        for rate in [50.0, 100.0, 500.0] {
+            for hz in [4.0, 6.0, 8.0, 12.0] {
+                for amp in [0.1, 0.25, 0.5] {
+                    let (last, any) =
+                        classify(rate, |t| 1.0 + amp * (std::f64::consts::TAU * hz * t).sin());
+                    assert!(
+                        !any,
+                        "{amp} g at {hz} Hz ({rate} Hz sampling) taken for walking"
+                    );
+                    assert_eq!(last, PostureState::Slouched);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn steps_at_walking_rates_are_walking_at_any_sample_rate() {
+        for rate in [50.0, 100.0, 500.0] {
+            for hz in [1.5, 2.0, 2.5] {
+                // A step: a bounce with its second harmonic, as the upper back feels it.
+                let step = |t: f64| {
+                    let w = std::f64::consts::TAU * hz * t;
+                    1.0 + 0.2 * w.sin() + 0.08 * (2.0 * w).sin()
+                };
+                assert_eq!(
+                    classify(rate, step).0,
+                    PostureState::Moving,
+                    "steps at {hz} Hz ({rate} Hz sampling)"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn knocks_on_the_desk_are_not_walking() {
+        // A knock every 0.6 s: a sharp 0.4 g spike ringing at 10 Hz for 0.2 s.
+        let knocks = |t: f64| {
+            let since = t % 0.6;
+            1.0 + 0.4 * (-since / 0.05).exp() * (std::f64::consts::TAU * 10.0 * since).cos()
+        };
+        assert!(!classify(100.0, knocks).1);
+    }
+
+    #[test]
+    fn a_rhythm_that_stops_is_forgotten() {
+        let cfg = Config::default();
+        let mut c = StateClassifier::new();
+        for i in 0..500 {
+            let t = f64::from(i) * 0.01;
+            let a = 1.0 + 0.3 * (std::f64::consts::TAU * 2.0 * t).sin();
+            c.update(&cfg, t, 0.01, &Vector3::new(0.0, 0.0, a), None);
+        }
+        let hz = c.rhythm_hz(5.0, cfg.gait_min_hz).unwrap_or_default();
+        assert!((hz - 2.0).abs() < 0.1, "rhythm {hz} Hz");
+        assert_eq!(c.rhythm_hz(7.0, cfg.gait_min_hz), None);
     }
 }

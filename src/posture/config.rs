@@ -35,11 +35,17 @@ pub struct Config {
     pub break_min_s: f64,
     /// If still sitting after a reminder, remind again this often, seconds.
     pub break_repeat_s: f64,
-    /// Standard deviation of the specific-force magnitude above which the wearer is moving
-    /// (walking gives 0.1–0.4 g, typing and reaching under 0.03 g), g.
+    /// Standard deviation of the specific-force magnitude in the gait band (below about 3 Hz)
+    /// above which the wearer may be walking (walking gives 0.1–0.3 g there; typing, knocks and
+    /// a bouncing knee at 4–12 Hz are mostly filtered out), g.
     pub moving_accel_std_g: f64,
     /// Window of that standard deviation, seconds.
     pub activity_window_s: f64,
+    /// Slowest step rate that counts as walking, Hz (slow walking is about 1.5 steps/s).
+    pub gait_min_hz: f64,
+    /// Fastest step rate that counts as walking, Hz (brisk walking is about 2.5 steps/s;
+    /// typing bursts, desk knocks and knee bouncing run at 4–12 Hz).
+    pub gait_max_hz: f64,
     /// Activity must last this long to count as moving, seconds.
     pub moving_enter_s: f64,
     /// Stillness must last this long to stop counting as moving, seconds.
@@ -69,6 +75,8 @@ impl Default for Config {
             break_repeat_s: 15.0 * 60.0,
             moving_accel_std_g: 0.06,
             activity_window_s: 1.0,
+            gait_min_hz: 1.0,
+            gait_max_hz: 3.0,
             moving_enter_s: 2.0,
             moving_exit_s: 4.0,
             sensor_gap_s: 1.0,
@@ -93,6 +101,8 @@ pub const RANGES: &[(&str, f64, f64)] = &[
     ("/break_repeat_s", 60.0, 86_400.0),
     ("/moving_accel_std_g", 0.005, 2.0),
     ("/activity_window_s", 0.1, 10.0),
+    ("/gait_min_hz", 0.3, 5.0),
+    ("/gait_max_hz", 0.5, 6.0),
     ("/moving_enter_s", 0.0, 60.0),
     ("/moving_exit_s", 0.0, 60.0),
     ("/sensor_gap_s", 0.01, 60.0),
@@ -222,6 +232,14 @@ impl Config {
                 message: format!(
                     "'slouch_release_deg' ({}) must not exceed 'slouch_threshold_deg' ({})",
                     self.slouch_release_deg, self.slouch_threshold_deg
+                ),
+            });
+        }
+        if self.gait_min_hz >= self.gait_max_hz {
+            return Err(ConfigError::Inconsistent {
+                message: format!(
+                    "'gait_min_hz' ({}) must be below 'gait_max_hz' ({})",
+                    self.gait_min_hz, self.gait_max_hz
                 ),
             });
         }

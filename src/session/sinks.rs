@@ -4,10 +4,12 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
 
 use crate::format::push_fixed;
 use crate::pipeline::Step;
-use crate::posture::EventKind;
+use crate::posture::{EventKind, PostureState};
 use crate::sample::ImuSample;
 
 use super::driver::{Fact, Sink, SinkError};
@@ -29,6 +31,30 @@ pub fn create_output(path: &Path) -> Result<BufWriter<File>, SinkError> {
         .map_err(|e| SinkError::at(path, e))
 }
 
+/// One row of the angles file, as the driver's step gave it (formatted later, elsewhere).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AnglesRow {
+    pub t_s: f64,
+    pub flexion_deg: Option<f64>,
+    pub lateral_deg: Option<f64>,
+    /// `world_from_sensor`, scalar first.
+    pub q: [f64; 4],
+    pub state: PostureState,
+}
+
+impl AnglesRow {
+    pub fn of(step: &Step) -> Self {
+        let q = step.pose.world_from_sensor.quaternion();
+        Self {
+            t_s: step.posture.t_s,
+            flexion_deg: step.posture.flexion_deg,
+            lateral_deg: step.posture.lateral_deg,
+            q: [q.w, q.i, q.j, q.k],
+            state: step.posture.state,
+        }
+    }
+}
+
 /// Writes the angles file row by row into a reused buffer.
 pub struct AnglesWriter<W: Write> {
     out: W,
@@ -45,24 +71,27 @@ impl<W: Write> AnglesWriter<W> {
     }
 
     pub fn write(&mut self, step: &Step) -> io::Result<()> {
+        self.write_row(&AnglesRow::of(step))
+    }
+
+    pub fn write_row(&mut self, r: &AnglesRow) -> io::Result<()> {
         let row = &mut self.row;
         row.clear();
-        push_fixed(row, step.posture.t_s, 6);
+        push_fixed(row, r.t_s, 6);
         row.push(b',');
-        if let Some(f) = step.posture.flexion_deg {
+        if let Some(f) = r.flexion_deg {
             push_fixed(row, f, 3);
         }
         row.push(b',');
-        if let Some(l) = step.posture.lateral_deg {
+        if let Some(l) = r.lateral_deg {
             push_fixed(row, l, 3);
         }
-        let q = step.pose.world_from_sensor.quaternion();
-        for v in [q.w, q.i, q.j, q.k] {
+        for v in r.q {
             row.push(b',');
             push_fixed(row, v, 7);
         }
         row.push(b',');
-        row.extend_from_slice(step.posture.state.as_str().as_bytes());
+        row.extend_from_slice(r.state.as_str().as_bytes());
         row.push(b'\n');
         self.out.write_all(row)
     }
@@ -72,36 +101,131 @@ impl<W: Write> AnglesWriter<W> {
     }
 }
 
-/// The `--angles` file: one row per sample.
+/// Rows per batch handed to the angles writer (about 450 KB).
+const ANGLES_BATCH: usize = 8192;
+/// Batches in flight: the driver runs at most this far ahead of the file.
+const ANGLES_IN_FLIGHT: usize = 4;
+
+/// The `--angles` file: one row per sample, formatted and written on an `angles-writer` thread
+/// of its own.
+///
+/// Why a thread: formatting eight numbers a row is about a third of a headless replay's work
+/// on the driver's thread; with the CSV reader on its own thread too, reading, filtering and
+/// writing overlap on two cores. A write error comes back at a later batch (or at the end) and
+/// names the file; rows are never reordered or dropped before it.
 pub struct AnglesSink {
     path: PathBuf,
-    writer: AnglesWriter<BufWriter<File>>,
+    batch: Vec<AnglesRow>,
+    tx: Option<mpsc::SyncSender<Vec<AnglesRow>>>,
+    recycled: mpsc::Receiver<Vec<AnglesRow>>,
+    thread: Option<thread::JoinHandle<io::Result<()>>>,
+    /// The writer's failure, once seen (returned again on every later call).
+    failed: Option<io::ErrorKind>,
 }
 
 impl AnglesSink {
     pub fn create(path: &Path) -> Result<Self, SinkError> {
         let out = create_output(path)?;
+        let mut writer = AnglesWriter::new(out).map_err(|e| SinkError::at(path, e))?;
+        let (tx, rx) = mpsc::sync_channel::<Vec<AnglesRow>>(ANGLES_IN_FLIGHT);
+        let (back_tx, recycled) = mpsc::channel();
+        let thread = thread::Builder::new()
+            .name("angles-writer".into())
+            .spawn(move || -> io::Result<()> {
+                for mut batch in rx {
+                    for row in &batch {
+                        writer.write_row(row)?;
+                    }
+                    batch.clear();
+                    // The sink may be gone already (it stops recycling at the end).
+                    let _unused = back_tx.send(batch);
+                }
+                writer.flush()
+            })
+            .map_err(|e| SinkError::at(path, e))?;
         Ok(Self {
             path: path.to_path_buf(),
-            writer: AnglesWriter::new(out).map_err(|e| SinkError::at(path, e))?,
+            batch: Vec::with_capacity(ANGLES_BATCH),
+            tx: Some(tx),
+            recycled,
+            thread: Some(thread),
+            failed: None,
         })
     }
 
+    fn push(&mut self, row: AnglesRow) -> Result<(), SinkError> {
+        self.batch.push(row);
+        if self.batch.len() >= ANGLES_BATCH {
+            self.send()?;
+        }
+        Ok(())
+    }
+
+    /// Hands the rows so far to the writer; if it has stopped, says why.
+    fn send(&mut self) -> Result<(), SinkError> {
+        if let Some(kind) = self.failed {
+            return Err(SinkError::at(&self.path, io::Error::from(kind)));
+        }
+        let Some(tx) = &self.tx else {
+            return Ok(());
+        };
+        let next = self
+            .recycled
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(ANGLES_BATCH));
+        let batch = std::mem::replace(&mut self.batch, next);
+        if tx.send(batch).is_err() {
+            // The writer stopped on an error: collect it.
+            return self.finish();
+        }
+        Ok(())
+    }
+
+    /// Writes everything handed so far and closes the file; later calls say the same.
+    fn finish(&mut self) -> Result<(), SinkError> {
+        if let Some(tx) = &self.tx
+            && !self.batch.is_empty()
+        {
+            let batch = std::mem::take(&mut self.batch);
+            // A failed send means the writer stopped; its join below says why.
+            let _unsent = tx.send(batch);
+        }
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let result = t
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the angles writer panicked")));
+            if let Err(e) = result {
+                self.failed = Some(e.kind());
+                return Err(SinkError::at(&self.path, e));
+            }
+        }
+        match self.failed {
+            Some(kind) => Err(SinkError::at(&self.path, io::Error::from(kind))),
+            None => Ok(()),
+        }
+    }
+
+    /// Everything handed so far reaches the file, which is then complete (no more rows).
     pub fn flush(&mut self) -> Result<(), SinkError> {
-        self.writer
-            .flush()
-            .map_err(|e| SinkError::at(&self.path, e))
+        self.finish()
+    }
+}
+
+impl Drop for AnglesSink {
+    fn drop(&mut self) {
+        // Whatever was handed over reaches the file; a failure was reported or is moot now.
+        let _unreported = self.finish();
     }
 }
 
 impl Sink for AnglesSink {
     fn fact(&mut self, fact: &Fact<'_>) -> Result<(), SinkError> {
-        let result = match fact {
-            Fact::Sample { step, .. } => self.writer.write(step),
-            Fact::Finished { .. } => self.writer.flush(),
+        match fact {
+            Fact::Sample { step, .. } => self.push(AnglesRow::of(step)),
+            Fact::Finished { .. } => self.finish(),
             _ => Ok(()),
-        };
-        result.map_err(|e| SinkError::at(&self.path, e))
+        }
     }
 }
 

@@ -87,6 +87,9 @@ pub struct Faults {
     /// Times the device is unplugged (the pty closed, a new one made after). At `--speed max`
     /// they last real seconds.
     pub disconnects: Vec<Span>,
+    /// Each replug is a reboot: the sequence number and the device clock start again from 0,
+    /// as a microcontroller's do when the USB cable gives it power again.
+    pub reboot_on_replug: bool,
 }
 
 /// What to simulate and how.
@@ -283,6 +286,7 @@ mod pty {
         lines: Vec<(usize, Line)>,
         read_buf: Vec<u8>,
         sent_log: Option<SessionWriter<BufWriter<File>>>,
+        /// Stream time of the first sample delivered, µs (the sent log counts from it).
         first_sent_us: Option<u64>,
         report: PtyReport,
         calibration: Option<String>,
@@ -571,6 +575,10 @@ mod pty {
         let mut origin_s = 0.0f64;
         let mut last_service = Instant::now();
         let mut skip_until_s: Option<f64> = None;
+        // The sample slot and stream time (s) the device's counters count from (a reboot moves
+        // them to the first sample after it), and whether a reboot waits for that sample.
+        let (mut boot_index, mut boot_t) = (0usize, 0.0f64);
+        let mut rebooting = false;
         let mut frame = SampleFrame {
             seq: Some(0),
             device_time_us: Some(0),
@@ -631,6 +639,18 @@ mod pty {
                     thread::sleep(TICK);
                 }
                 device.open_pty(true)?;
+                if matches!(opts.speed, Speed::Max) {
+                    // As fast as the host reads: with no host yet there is no reading, so wait for
+                    // it as at the start (at a real pace the device streams on regardless).
+                    device.host = false;
+                    while !device.host && !device.stopped() {
+                        device.check_host();
+                        if !device.host {
+                            thread::sleep(Duration::from_millis(10));
+                        }
+                    }
+                }
+                rebooting = opts.faults.reboot_on_replug;
                 skip_until_s = Some(skip_until_s.unwrap_or(0.0).max(d.start_s + d.duration_s));
                 origin_at = Instant::now();
                 origin_s = d.start_s + d.duration_s;
@@ -656,13 +676,19 @@ mod pty {
                 device.lines.push((device.batch.len(), Line::Garbage));
             }
 
+            if rebooting {
+                rebooting = false;
+                (boot_index, boot_t) = (index, t);
+            }
             if opts.faults.drop_prob > 0.0 && faults_rng.chance(opts.faults.drop_prob) {
                 device.report.dropped += 1;
                 continue;
             }
-            // Sequence number: the sample slot (it wraps like the device's u32 counter).
-            let device_us = DEVICE_BOOT_US + (t * 1e6).round() as u64;
-            frame.seq = Some(index as u32);
+            // Sequence number: the sample slot since boot (it wraps like the device's u32
+            // counter); the clock: microseconds since boot.
+            let device_us = DEVICE_BOOT_US + ((t - boot_t) * 1e6).round() as u64;
+            let stream_us = (t * 1e6).round() as u64;
+            frame.seq = Some((index - boot_index) as u32);
             frame.device_time_us = Some(device_us);
             frame.accel_g = sample.accel_g.into();
             frame.gyro_dps = sample.gyro_dps.into();
@@ -678,9 +704,9 @@ mod pty {
                 }
                 device.lines.push((device.batch.len(), Line::Corrupted));
             } else {
-                let base = *device.first_sent_us.get_or_insert(device_us);
+                let base = *device.first_sent_us.get_or_insert(stream_us);
                 let wire_sample = ImuSample::new(
-                    device_us.saturating_sub(base) as f64 * 1e-6,
+                    stream_us.saturating_sub(base) as f64 * 1e-6,
                     frame
                         .accel_g
                         .map(|v| wire(v, ACCEL_DECIMALS, ACCEL_LIMIT_G)),

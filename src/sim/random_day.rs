@@ -23,7 +23,9 @@ impl Script {
     /// lean-backs, chair swivels, small side bends) with walking breaks 20–55 min apart, so some
     /// sitting stretches exceed 45 min. Days of 30 min or more always contain at least one
     /// sustained slouch, one reach, one lean-back and one walk. A slouch is always followed by
-    /// sitting up, so every slouch episode has its own threshold crossing. The duration is
+    /// sitting up, so every slouch episode has its own threshold crossing. While seated, desk
+    /// bursts (typing, knocks, a bouncing knee) shake the sensor now and then, as at a real
+    /// desk ([`Script::with_desk_bursts`]). The duration is
     /// exactly `minutes · 60` s unless that is shorter than the calibration preface (21 s).
     pub fn random_day(minutes: f64, seed: u64) -> Self {
         let mut rng = Rng::stream(seed, 0xDA7);
@@ -83,7 +85,7 @@ impl Script {
             segments.push(Segment::Walk(spec));
         }
         segments.extend(fill_block(&mut rng, total - block_start, musts));
-        Self::build(segments, seed, heading0)
+        Self::build(segments, seed, heading0).with_desk_bursts()
     }
 }
 

@@ -18,7 +18,7 @@ use std::f64::consts::PI;
 
 use super::compile::{CalibrationTimes, Piece, compile, min_jerk};
 use super::jet::Jet;
-use super::texture::Texture;
+use super::texture::{Bursts, Texture};
 use super::truth;
 
 pub(crate) use super::vocabulary::wrap_deg;
@@ -80,6 +80,14 @@ impl Script {
         };
         script.episodes = truth::episodes(&script, &compiled.infos);
         script
+    }
+
+    /// The same script with desk bursts while seated (typing, knocks, a bouncing knee: a few
+    /// seconds at 4–12 Hz, up to 0.25 g; see [`Bursts`]), drawn from the texture's seed. They
+    /// change the accelerometer, not the truth: none of them is a posture or a walk.
+    pub fn with_desk_bursts(mut self) -> Self {
+        self.texture.bursts = Some(Bursts::new(self.texture.seed, self.duration_s));
+        self
     }
 
     /// Total length (s).
@@ -193,6 +201,13 @@ impl Script {
                 *acc_k += (g * (pair[0].at(t) + pair[1].at(t))).a;
             }
         }
+        if let Some(bursts) = &tex.bursts
+            && seated_at_desk(p)
+        {
+            for (acc_k, burst_k) in acc.iter_mut().zip(bursts.accel_mps2(t)) {
+                *acc_k += burst_k;
+            }
+        }
         if a.gait != 0.0 || b.gait != 0.0 || a.speed != 0.0 || b.speed != 0.0 {
             let g = blend(a.gait, b.gait);
             let speed = blend(a.speed, b.speed);
@@ -220,6 +235,16 @@ impl Script {
             },
         }
     }
+}
+
+/// Sitting at the desk outside the calibration: where desk bursts happen.
+fn seated_at_desk(p: &Piece) -> bool {
+    let still = |k: &super::compile::Key| k.hip_z == 0.0 && k.gait == 0.0 && k.speed == 0.0;
+    !matches!(
+        p.kind,
+        ActivityKind::Calibrate | ActivityKind::Walk | ActivityKind::Turn
+    ) && still(&p.a)
+        && still(&p.b)
 }
 
 /// A calibrated day with one slow, sustained slouch, shared by the unit tests of the stages.

@@ -10,8 +10,13 @@
 //! stride frequency, and small trunk rocking). Each is a sinusoid evaluated as a [`Jet`], so its
 //! derivatives are exact. The gains that switch them on and off are keyed in
 //! [`compile`](super::compile).
+//!
+//! Desk bursts ([`Bursts`], on in random days, off in hand-written scripts unless asked for):
+//! hard typing, knocks on the desk and a bouncing knee, a few seconds at 4–12 Hz and up to
+//! 0.25 g at the upper back, while seated. They move the sensor, not the trunk: they are not
+//! walking, so a monitor must neither pause a slouch's clock for them nor count them as breaks.
 
-use std::f64::consts::TAU;
+use std::f64::consts::{PI, TAU};
 
 use super::jet::Jet;
 use super::rng::Rng;
@@ -42,6 +47,107 @@ impl Osc {
     }
 }
 
+/// One burst: `amp · sin²(π·τ/dur) · sin(2π·hz·τ + phase)` along `dir`, τ = t − t0.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Burst {
+    t0_s: f64,
+    dur_s: f64,
+    hz: f64,
+    amp_mps2: f64,
+    phase: f64,
+    /// Unit direction in the world frame (x, y, z).
+    dir: [f64; 3],
+}
+
+/// The desk bursts of a script: at most one per slot of [`Bursts::SLOT_S`], drawn per slot
+/// from the seed, so the acceleration is a pure function of time.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Bursts {
+    /// `slots[k]` is the burst in `[k·SLOT_S, (k+1)·SLOT_S)`, if any.
+    slots: Vec<Option<Burst>>,
+}
+
+impl Bursts {
+    /// Slot length, s: a burst somewhere in about two of every three of them.
+    pub(super) const SLOT_S: f64 = 40.0;
+    /// Strongest burst, g (the "up to about 0.25 g at the upper back").
+    pub(super) const MAX_G: f64 = 0.25;
+
+    /// The bursts of a script of `duration_s` with texture seed `seed`.
+    pub(super) fn new(seed: u64, duration_s: f64) -> Self {
+        let mut r = Rng::stream(seed, 0xB0B5);
+        let n = if duration_s.is_finite() && duration_s > 0.0 {
+            (duration_s / Self::SLOT_S).ceil() as usize
+        } else {
+            0
+        };
+        let slots = (0..n)
+            .map(|k| {
+                // Draw everything for every slot, so one slot's draws never shift another's.
+                let present = r.chance(0.65);
+                let kind = r.below(3);
+                let dur_s = r.range(2.0, 8.0);
+                let start = r.range(0.0, Self::SLOT_S - dur_s);
+                let (hz, g, dir) = match kind {
+                    // A bouncing knee: the chair and the trunk go up and down.
+                    0 => (
+                        r.range(4.0, 6.0),
+                        r.range(0.1, Self::MAX_G),
+                        [0.0, 0.0, 1.0],
+                    ),
+                    // Hard typing: the forearms push the trunk fore and aft.
+                    1 => (r.range(6.0, 12.0), r.range(0.05, 0.15), [0.8, 0.0, 0.6]),
+                    // Knocks on the desk felt through the chair, mostly vertical.
+                    _ => (
+                        r.range(8.0, 12.0),
+                        r.range(0.1, Self::MAX_G),
+                        [0.3, 0.3, 0.9],
+                    ),
+                };
+                let phase = r.range(0.0, TAU);
+                let norm = dir.iter().map(|d| d * d).sum::<f64>().sqrt();
+                present.then(|| Burst {
+                    t0_s: k as f64 * Self::SLOT_S + start,
+                    dur_s,
+                    hz,
+                    amp_mps2: g * 9.81,
+                    phase,
+                    dir: dir.map(|d| d / norm),
+                })
+            })
+            .collect();
+        Self { slots }
+    }
+
+    /// The burst acceleration at `t` (s), world frame, m/s².
+    pub(super) fn accel_mps2(&self, t: f64) -> [f64; 3] {
+        let slot = (t / Self::SLOT_S).floor();
+        let burst = (slot >= 0.0)
+            .then(|| self.slots.get(slot as usize).copied().flatten())
+            .flatten();
+        let Some(b) = burst else {
+            return [0.0; 3];
+        };
+        let tau = t - b.t0_s;
+        if !(0.0..=b.dur_s).contains(&tau) {
+            return [0.0; 3];
+        }
+        let envelope = (PI * tau / b.dur_s).sin().powi(2);
+        let a = b.amp_mps2 * envelope * (TAU * b.hz * tau + b.phase).sin();
+        b.dir.map(|d| a * d)
+    }
+
+    /// The bursts, for tests: (start s, duration s, Hz, peak g).
+    #[cfg(test)]
+    pub(super) fn list(&self) -> Vec<(f64, f64, f64, f64)> {
+        self.slots
+            .iter()
+            .flatten()
+            .map(|b| (b.t0_s, b.dur_s, b.hz, b.amp_mps2 / 9.81))
+            .collect()
+    }
+}
+
 /// The per-script random "texture": overlay amplitudes, frequencies and phases.
 #[derive(Debug, Clone)]
 pub(super) struct Texture {
@@ -61,6 +167,10 @@ pub(super) struct Texture {
     pub(super) gait_flex: Osc,
     pub(super) gait_lat: Osc,
     pub(super) gait_yaw: Osc,
+    /// Desk bursts while seated, if the script has them.
+    pub(super) bursts: Option<Bursts>,
+    /// The seed the texture was drawn from (bursts are drawn from it when asked for).
+    pub(super) seed: u64,
 }
 
 impl Texture {
@@ -124,6 +234,8 @@ impl Texture {
             gait_flex,
             gait_lat,
             gait_yaw,
+            bursts: None,
+            seed,
         }
     }
 
@@ -133,5 +245,31 @@ impl Texture {
             + self.breath.amp.abs()
             + typing * self.typing_rot[0].amp.abs()
             + gait * self.gait_flex.amp.abs()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bursts_are_short_fast_and_at_most_a_quarter_g() {
+        let b = Bursts::new(7, 3600.0);
+        let list = b.list();
+        assert!(list.len() > 40, "{} bursts in an hour", list.len());
+        for &(t0, dur, hz, g) in &list {
+            assert!((2.0..=8.0).contains(&dur) && (4.0..=12.0).contains(&hz));
+            assert!(g <= Bursts::MAX_G + 1e-12);
+            let peak = (0..1000)
+                .map(|i| {
+                    let a = b.accel_mps2(t0 + dur * f64::from(i) / 1000.0);
+                    a.iter().map(|x| x * x).sum::<f64>().sqrt()
+                })
+                .fold(0.0, f64::max);
+            assert!(peak <= g * 9.81 + 1e-9);
+        }
+        assert_eq!(b.accel_mps2(-1.0), [0.0; 3]);
+        assert_eq!(b.accel_mps2(1e9), [0.0; 3]);
+        assert_eq!(b, Bursts::new(7, 3600.0), "deterministic for the seed");
     }
 }

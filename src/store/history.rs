@@ -83,6 +83,15 @@ impl History {
     /// writer keeps the records and retries, and the status says so.
     pub fn open(path: &Path, opts: HistoryOptions) -> Result<Self, StoreError> {
         let shared = Arc::new(Shared::default());
+        // On a fresh account the data folder may not exist yet (`record` before the window
+        // ever ran): make it, or say why not.
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                doing: "cannot create the history's folder",
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
         let held = match lock::try_acquire(path)? {
             LockOutcome::Acquired(l) => l,
             LockOutcome::HeldBy { pid } => {

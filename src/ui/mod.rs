@@ -76,7 +76,7 @@ struct FrameData {
     replay: Option<ReplayView>,
     notices: Vec<String>,
     settings: crate::app::Settings,
-    sessions: Vec<crate::app::store::SessionFile>,
+    sessions: std::sync::Arc<Vec<crate::app::store::SessionFile>>,
     sessions_dir: std::path::PathBuf,
     ports: Vec<crate::app::store::PortChoice>,
 }
@@ -154,7 +154,7 @@ impl FrameData {
             replay: sh.replay.clone(),
             notices: sh.notices.iter().cloned().collect(),
             settings: sh.settings.clone(),
-            sessions: sh.sessions.clone(),
+            sessions: std::sync::Arc::clone(&sh.sessions),
             sessions_dir: sh.sessions_dir.clone(),
             ports: sh.ports.clone(),
         }
