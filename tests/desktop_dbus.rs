@@ -16,12 +16,17 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use spinewatch::app::{Command as EngineCommand, SnoozeLength};
+use spinewatch::app::clock::FixedClock;
+use spinewatch::app::engine::StartSource;
+use spinewatch::app::notifier::{DesktopNotifier, MemoryNotifier, Notifier};
+use spinewatch::app::{Command as EngineCommand, Engine, EngineOptions, Paths, SnoozeLength};
+use spinewatch::desktop::appearance::{self, ColorScheme};
 use spinewatch::desktop::notify_actions::{
     self, AlertKind, AlertNotification, Choice, NotifyError, Outcome,
 };
 use spinewatch::desktop::tray::{TrayAction, TrayModel, TrayService, TrayStatus};
 use spinewatch::posture::PostureState;
+use spinewatch::ui::desktop::Desktop;
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::{OwnedValue, Value};
 
@@ -483,6 +488,17 @@ impl FakeNotifications {
     ) -> zbus::Result<()>;
 }
 
+/// Waits for the server's `n`th `Notify` call (from 0) and returns it.
+fn nth_call(calls: &Arc<Mutex<Vec<NotifyCall>>>, n: usize) -> NotifyCall {
+    wait_until("a Notify call", || {
+        calls.lock().map(|c| c.len() > n).unwrap_or(false)
+    });
+    calls
+        .lock()
+        .map(|c| c[n].clone())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn alert(kind: AlertKind) -> AlertNotification {
     AlertNotification {
         kind,
@@ -508,13 +524,7 @@ fn shown_then(
         }
     })
     .unwrap_or_else(|e| panic!("{e}"));
-    wait_until("the Notify call", || {
-        calls.lock().map(|c| c.len() > seen).unwrap_or(false)
-    });
-    let call = calls
-        .lock()
-        .map(|c| c[seen].clone())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let call = nth_call(calls, seen);
     let emitter = SignalEmitter::new(conn, "/org/freedesktop/Notifications")
         .unwrap_or_else(|e| panic!("{e}"));
     let start = Instant::now();
@@ -615,6 +625,58 @@ fn notifications_child() {
     });
     assert_eq!(outcome.ok(), Some(Outcome::Closed));
 
+    // The app's own notifier, as the window starts it: the slouch alert carries its buttons,
+    // and "Snooze 30 min" reaches the engine, through the window, as the banner's snooze does.
+    let (choice_tx, choice_rx) = mpsc::channel();
+    let mut notifier = DesktopNotifier::with_actions(move |choice| {
+        if choice_tx.send(choice).is_err() {
+            eprintln!("choice after the test ended");
+        }
+    });
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let noon = chrono::NaiveDate::from_ymd_opt(2025, 6, 2)
+        .and_then(|d| d.and_hms_opt(12, 0, 0))
+        .unwrap_or_default();
+    let (mut engine, handle) = Engine::new(
+        EngineOptions {
+            paths: Paths::under(dir.path()),
+            start: StartSource::Demo,
+            persist: false,
+            ..EngineOptions::default()
+        },
+        Box::new(FixedClock(noon)),
+        Box::new(MemoryNotifier::default()),
+    );
+    let mut desktop = Desktop::new(None, None, false).with_notification_choices(choice_rx);
+    let ctx = egui::Context::default();
+    let seen = calls.lock().map(|c| c.len()).unwrap_or(0);
+    notifier.alert(
+        AlertKind::Slouch,
+        "Time to sit up",
+        "You have been slouching for 1m 00s.",
+    );
+    let call = nth_call(&calls, seen);
+    assert_eq!(call.summary, "Time to sit up");
+    assert_eq!(
+        call.actions[2..],
+        ["snooze-30", "Snooze 30 min", "sitting-up", "Sitting up"]
+    );
+    assert_eq!(notifier.works(), Some(true));
+    let emitter = SignalEmitter::new(&conn, "/org/freedesktop/Notifications")
+        .unwrap_or_else(|e| panic!("{e}"));
+    wait_until("the snooze from the notification", || {
+        // Clicked until the waiter (subscribed after Notify returned) has seen one.
+        click("snooze-30")(&emitter, call.id).unwrap_or_else(|e| panic!("{e}"));
+        desktop.logic(&ctx, &handle, true);
+        engine.run_until_idle(10);
+        handle.read(|sh| sh.snooze.until_s.is_some())
+    });
+    // A notice (not an alert) never has buttons.
+    notifier.notify("spinewatch keeps watching", "It is in the tray.");
+    let notice = nth_call(&calls, seen + 1);
+    assert_eq!(notice.summary, "spinewatch keeps watching");
+    assert!(notice.actions.is_empty(), "{:?}", notice.actions);
+
     // A server without buttons: a plain notification, no actions sent, nothing to wait for.
     if let Ok(mut c) = capabilities.lock() {
         c.retain(|c| c != "actions");
@@ -623,6 +685,99 @@ fn notifications_child() {
     assert_eq!(outcome.ok(), Some(Outcome::ShownWithoutButtons));
     let last = calls.lock().map(|c| c.last().cloned()).unwrap_or(None);
     assert_eq!(last.map(|c| c.actions), Some(Vec::new()));
+    // The app's notifier there: the alert as a plain notification (the banner still shows).
+    let before = calls.lock().map(|c| c.len()).unwrap_or(0);
+    notifier.alert(
+        AlertKind::BreakReminder,
+        "Time for a short break",
+        "Try: walk.",
+    );
+    let plain = nth_call(&calls, before);
+    assert_eq!(plain.summary, "Time for a short break");
+    assert!(plain.actions.is_empty(), "{:?}", plain.actions);
+}
+
+// ---------------------------------------------------------------- the light/dark preference
+
+/// The desktop portal's Settings, answering the colour scheme the test sets.
+struct FakePortal {
+    scheme: u32,
+}
+
+#[zbus::interface(name = "org.freedesktop.portal.Settings")]
+impl FakePortal {
+    fn read_one(&self, namespace: String, key: String) -> zbus::fdo::Result<OwnedValue> {
+        if (namespace.as_str(), key.as_str()) != ("org.freedesktop.appearance", "color-scheme") {
+            return Err(zbus::fdo::Error::Failed(format!("no {namespace} {key}")));
+        }
+        OwnedValue::try_from(Value::U32(self.scheme))
+            .map_err(|e| zbus::fdo::Error::Failed(e.to_string()))
+    }
+
+    #[zbus(signal)]
+    async fn setting_changed(
+        emitter: &SignalEmitter<'_>,
+        namespace: &str,
+        key: &str,
+        value: Value<'_>,
+    ) -> zbus::Result<()>;
+}
+
+#[test]
+fn appearance_over_dbus() {
+    run_child("appearance_child");
+}
+
+#[test]
+#[ignore = "run by appearance_over_dbus on a private bus"]
+fn appearance_child() {
+    if !in_child() {
+        return;
+    }
+    let conn = async_io::block_on(
+        zbus::connection::Builder::session()
+            .and_then(|b| b.name("org.freedesktop.portal.Desktop"))
+            .and_then(|b| b.serve_at("/org/freedesktop/portal/desktop", FakePortal { scheme: 1 }))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .build(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (tx, rx) = mpsc::channel();
+    appearance::watch(move |s| {
+        if tx.send(s).is_err() {
+            eprintln!("scheme after the test ended");
+        }
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let first = rx
+        .recv_timeout(WAIT)
+        .unwrap_or_else(|e| panic!("no first answer: {e}"));
+    assert_eq!(first, ColorScheme::PreferDark);
+    // The desktop switches to light: the window is told.
+    let emitter = SignalEmitter::new(&conn, "/org/freedesktop/portal/desktop")
+        .unwrap_or_else(|e| panic!("{e}"));
+    async_io::block_on(FakePortal::setting_changed(
+        &emitter,
+        "org.gnome.desktop.interface",
+        "gtk-theme",
+        Value::from("Adwaita"),
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    async_io::block_on(FakePortal::setting_changed(
+        &emitter,
+        "org.freedesktop.appearance",
+        "color-scheme",
+        Value::U32(2),
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let next = rx
+        .recv_timeout(WAIT)
+        .unwrap_or_else(|e| panic!("no change: {e}"));
+    assert_eq!(
+        next,
+        ColorScheme::PreferLight,
+        "other settings are not schemes"
+    );
 }
 
 // ---------------------------------------------------------------- no bus at all

@@ -102,3 +102,100 @@ fn a_session_that_cannot_be_read_is_reported_not_fatal() {
     assert!(rig.read(|s| s.replay.is_none()));
     assert!(rig.has_text("could not open the session"));
 }
+
+/// "Open demo session" in the Replay view opens the bundled session in the player: calibrated
+/// from its windows, its slouch alert on the overview, and the alert banner when played.
+#[test]
+fn the_demo_session_opens_from_the_replay_view_and_shows_its_alert() {
+    let dir = tempdir();
+    let home = dir.path().to_path_buf();
+    let mut rig = rig_in(dir, StartSource::Demo, 200);
+    rig.click("Replay");
+    assert!(rig.has("Open demo session"));
+    rig.click("Open demo session");
+    rig.settle();
+    let (path, alerts) = rig.read(|s| {
+        let r = s.replay.as_ref();
+        (
+            r.map(|r| r.path.clone()),
+            r.and_then(|r| r.overview.as_ref())
+                .map(|o| o.alerts_s.len()),
+        )
+    });
+    assert_eq!(path, Some(home.join("demo-session.csv")));
+    assert_eq!(alerts, Some(1), "the overview shows the slouch alert");
+    assert!(rig.has("Replay: demo-session.csv"));
+    assert!(
+        rig.read(|s| s.calibrated),
+        "calibrated from the demo's windows"
+    );
+    assert!(rig.has_text("0:00 / 6:"));
+    rig.choose_speed("as fast as possible");
+    rig.click("Play");
+    assert!(rig.tick_until(5000, |s| matches!(
+        s.banner.as_ref().map(|b| &b.kind),
+        Some(spinewatch::app::store::BannerKind::Slouch { .. })
+    )));
+    assert!(rig.has("Time to sit up"));
+}
+
+/// A file dropped on the window (as the window system hands it to egui).
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn drop_file(rig: &mut common::Rig, path: std::path::PathBuf) {
+    rig.harness
+        .input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(path)));
+    rig.settle();
+}
+
+/// A session CSV dropped on the window opens in the player from whichever view is showing;
+/// another file is refused with a word in the Replay view.
+#[test]
+fn a_session_csv_dropped_on_the_window_opens_in_the_player() {
+    let dir = tempdir();
+    let session = write_session(
+        dir.path(),
+        "dropped.csv",
+        vec![
+            Segment::Calibrate,
+            upright(20.0),
+            slouch(70.0),
+            upright(10.0),
+        ],
+        true,
+    );
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "not a session").unwrap_or_else(|e| panic!("{e}"));
+    let mut rig = rig_in(dir, StartSource::Demo, 200);
+    rig.click("History");
+    drop_file(&mut rig, notes);
+    assert!(rig.has_text("notes.txt is not a session CSV"));
+    assert!(rig.read(|s| s.replay.is_none()));
+
+    drop_file(&mut rig, session.clone());
+    let (path, alerts) = rig.read(|s| {
+        let r = s.replay.as_ref();
+        (
+            r.map(|r| r.path.clone()),
+            r.and_then(|r| r.overview.as_ref())
+                .map(|o| o.alerts_s.len()),
+        )
+    });
+    assert_eq!(path, Some(session));
+    assert_eq!(alerts, Some(1));
+    assert!(rig.has("Replay: dropped.csv"));
+    assert!(!rig.has_text("is not a session CSV"));
+}

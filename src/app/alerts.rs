@@ -33,13 +33,22 @@ pub enum Presentation {
         text: String,
         until_s: f64,
     },
-    /// A desktop notification.
+    /// A desktop notification for this alert (its kind decides the buttons it can offer).
     Notify {
+        kind: AlertKind,
         title: String,
         body: String,
     },
     Vibrate(Vibration),
     Chime,
+}
+
+/// Which alert a notification is for: the notification's buttons depend on it (see
+/// `desktop::notify_actions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertKind {
+    Slouch,
+    BreakReminder,
 }
 
 /// What the presentation depends on besides the event.
@@ -102,6 +111,7 @@ impl AlertPresenter {
                 if ctx.live {
                     if ctx.notifications {
                         out.push(Presentation::Notify {
+                            kind: AlertKind::Slouch,
                             title: "Time to sit up".into(),
                             body: format!(
                                 "You have been slouching for {} ({flexion_deg:.0}°). Sit back against the backrest, shoulders back.",
@@ -144,6 +154,7 @@ impl AlertPresenter {
                 if ctx.live {
                     if ctx.notifications {
                         out.push(Presentation::Notify {
+                            kind: AlertKind::BreakReminder,
                             title: "Time for a short break".into(),
                             body: format!(
                                 "You have been sitting for {}. Try: {exercise} ({dose}).",
@@ -233,7 +244,7 @@ mod tests {
         assert!(matches!(shown[0], Presentation::Marker { .. }));
         assert!(matches!(shown[1], Presentation::Banner { .. }));
         assert!(
-            matches!(&shown[2], Presentation::Notify { title, .. } if title == "Time to sit up")
+            matches!(&shown[2], Presentation::Notify { kind: AlertKind::Slouch, title, .. } if title == "Time to sit up")
         );
         assert_eq!(shown[3], Presentation::Vibrate(vibration::SLOUCH_ALERT));
         assert_eq!(shown.len(), 4);

@@ -570,7 +570,9 @@ impl Engine {
                 }
                 Presentation::ClearBanner => sh.banner = None,
                 Presentation::Toast { text, until_s } => sh.toast = Some(Toast { text, until_s }),
-                Presentation::Notify { title, body } => self.notifier.notify(&title, &body),
+                Presentation::Notify { kind, title, body } => {
+                    self.notifier.alert(kind, &title, &body);
+                }
                 Presentation::Vibrate(v) => {
                     self.active.source().vibrate(v.duration_ms, v.strength_pct);
                 }

@@ -19,8 +19,8 @@ use crate::pipeline::Summary;
 use crate::posture::{Calibration, Config, Event, EventKind};
 use crate::session::driver::{CalibrationOrigin, StartCalibration};
 use crate::session::{
-    CalibrationWindows, EventsSink, Fact, FnSink, RecorderSink, RecordingStats, SessionDriver,
-    Sink, SinkError, recording_meta, vibration,
+    CalibrationWindows, EventsSink, Fact, RecorderSink, RecordingStats, SessionDriver, Sink,
+    SinkError, recording_meta, vibration,
 };
 use crate::source::{LinkState, LinkStats, SampleSource, SourceEvent, SourceInfo};
 use crate::store::{HistoryRecorder, SessionSource, StartTime};
@@ -112,8 +112,54 @@ pub struct RecordReport {
 pub enum RecordError {
     #[error("{}: already exists; recordings are never overwritten", path.display())]
     Exists { path: PathBuf },
+    #[error(
+        "the port {port} is held by spinewatch (pid {pid}), the window; close it or use its Record button{}",
+        if *asked { "" } else { " (or pass --port for another sensor)" }
+    )]
+    HeldByWindow {
+        port: String,
+        pid: u32,
+        /// The port was asked for with `--port` (rather than found).
+        asked: bool,
+    },
     #[error(transparent)]
     Output(#[from] SinkError),
+}
+
+/// Whether `port` (as given, or as the window reports it) names the same device as `other`:
+/// links such as `/dev/spinewatch` or the simulator's link are followed.
+fn same_port(port: &str, other: &str) -> bool {
+    let real = |p: &str| std::fs::canonicalize(p).unwrap_or_else(|_| PathBuf::from(p));
+    port == other || real(port) == real(other)
+}
+
+/// The running window's hold on the sensor this recording would use, as an error: the window
+/// has `--port` open, or (without `--port`) any serial port, which is where the sensor is.
+/// `Ok` when no window runs, it has no port open, or it cannot be asked (then the port's own
+/// error, if any, is what the wearer sees).
+pub fn check_window_holder(
+    name: &crate::desktop::instance::InstanceName,
+    port: Option<&str>,
+) -> Result<(), RecordError> {
+    let holder = match crate::desktop::instance::ask_holder(name) {
+        Ok(Some(h)) => h,
+        Ok(None) => return Ok(()),
+        Err(e) => {
+            tracing::debug!("could not ask the window who holds the sensor: {e}");
+            return Ok(());
+        }
+    };
+    let Some(held) = holder.port else {
+        return Ok(());
+    };
+    match port {
+        Some(p) if !same_port(p, &held) => Ok(()),
+        asked => Err(RecordError::HeldByWindow {
+            port: held,
+            pid: holder.pid,
+            asked: asked.is_some(),
+        }),
+    }
 }
 
 /// One line for a person, for events worth telling while recording.
@@ -174,17 +220,34 @@ struct Running {
     first_t_s: f64,
 }
 
-/// The sinks of a live recording: the file, the history, then what the caller adds.
+/// Keeps the events the driver hands out, to print (and buzz for) once the step is done.
+#[derive(Default)]
+struct Teller(Vec<Event>);
+
+impl Sink for Teller {
+    fn fact(&mut self, fact: &Fact<'_>) -> Result<(), SinkError> {
+        if let Fact::Event(e) = fact {
+            self.0.push((*e).clone());
+        }
+        Ok(())
+    }
+}
+
+/// The sinks of a live recording, in order: the file, the history, the teller, the events file.
 fn run_sinks<'a>(
     recorder: &'a mut RecorderSink,
     history: Option<&'a mut HistoryRecorder>,
-    more: Vec<&'a mut dyn Sink>,
+    teller: &'a mut Teller,
+    events: Option<&'a mut EventsSink>,
 ) -> Vec<&'a mut dyn Sink> {
     let mut sinks: Vec<&mut dyn Sink> = vec![recorder];
     if let Some(h) = history {
         sinks.push(h);
     }
-    sinks.extend(more);
+    sinks.push(teller);
+    if let Some(e) = events {
+        sinks.push(e);
+    }
     sinks
 }
 
@@ -206,7 +269,7 @@ pub fn record(
         .transpose()?;
     let mut running: Option<Running> = None;
     let mut polled: Vec<SourceEvent> = Vec::new();
-    let mut told: Vec<Event> = Vec::new();
+    let mut told = Teller::default();
     let mut last_state = String::new();
     let mut vibrations = 0u64;
 
@@ -240,20 +303,15 @@ pub fn record(
             {
                 break 'outer;
             }
-            let mut teller = FnSink(|fact: &Fact<'_>| {
-                if let Fact::Event(e) = fact {
-                    told.push((*e).clone());
-                }
-                Ok(())
-            });
-            let mut more: Vec<&mut dyn Sink> = vec![&mut teller];
-            if let Some(e) = events_out.as_mut() {
-                more.push(e);
-            }
-            let mut sinks = run_sinks(&mut run.recorder, run.history.as_mut(), more);
+            let mut sinks = run_sinks(
+                &mut run.recorder,
+                run.history.as_mut(),
+                &mut told,
+                events_out.as_mut(),
+            );
             run.driver.feed(event, &mut sinks)?;
         }
-        for e in told.drain(..) {
+        for e in told.0.drain(..) {
             if opts.vibrate
                 && let Some(v) = vibration::for_event(&e.kind)
                 && source.vibrate(v.duration_ms, v.strength_pct)
@@ -295,21 +353,15 @@ pub fn record(
         });
     };
     // The slouch still going when the recording stops is counted, as in a replay.
-    let mut told = Vec::new();
-    let mut teller = FnSink(|fact: &Fact<'_>| {
-        if let Fact::Event(e) = fact {
-            told.push((*e).clone());
-        }
-        Ok(())
-    });
-    let mut more: Vec<&mut dyn Sink> = vec![&mut teller];
-    if let Some(e) = events_out.as_mut() {
-        more.push(e);
-    }
-    let mut sinks = run_sinks(&mut run.recorder, run.history.as_mut(), more);
+    let mut sinks = run_sinks(
+        &mut run.recorder,
+        run.history.as_mut(),
+        &mut told,
+        events_out.as_mut(),
+    );
     let summary = run.driver.finish(&mut sinks)?;
     drop(sinks);
-    for line in told.iter().filter_map(describe_event) {
+    for line in told.0.iter().filter_map(describe_event) {
         log(&line);
     }
     let (path, recording) = run.recorder.finish()?;
@@ -389,12 +441,22 @@ pub fn main(args: RecordArgs) -> Result<(), super::CliError> {
         outputs.push(("--events", p.as_path()));
     }
     let inputs: Vec<&std::path::Path> = args.config.iter().map(PathBuf::as_path).collect();
-    // A recording is never replaced, even with --force.
-    if let Some(p) = args.out.as_ref().filter(|p| p.exists()) {
-        return Err(RecordError::Exists { path: p.clone() }.into());
-    }
-    super::outputs::check_outputs(&inputs, &outputs, args.force)?;
+    // No output may be an input or the other output. An existing --events is replaced only
+    // with --force; an existing --out never is, and `record` itself refuses it (before the
+    // sensor is read), so it is left out of the exists check here.
+    super::outputs::check_outputs(&inputs, &outputs, true)?;
+    let events: Vec<_> = outputs
+        .iter()
+        .filter(|(f, _)| *f == "--events")
+        .copied()
+        .collect();
+    super::outputs::check_outputs(&[], &events, args.force)?;
     let config = load_config(args.config.as_ref())?;
+    // Before anything is opened: the window may have the sensor.
+    check_window_holder(
+        &crate::desktop::instance::InstanceName::for_current_user(),
+        args.port.as_deref(),
+    )?;
     let opts = RecordOptions {
         seconds: args.seconds,
         out: args.out,

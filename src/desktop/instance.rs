@@ -110,9 +110,30 @@ pub enum InstanceError {
 pub struct InstanceName(String);
 
 impl InstanceName {
-    /// `spinewatch-<uid>` for the user running this process.
+    /// The name for the user running this process (see [`InstanceName::for_home`]).
     pub fn for_current_user() -> Self {
-        Self(format!("spinewatch-{}", own_uid()))
+        Self::for_home(std::env::var_os(crate::paths::HOME_ENV).as_deref())
+    }
+
+    /// `spinewatch-<uid>`; with `$SPINEWATCH_HOME` set (`home`), `spinewatch-<uid>-<hash of
+    /// it>`. Why: a separate home is a separate set of settings and history, so its window is
+    /// a separate instance; and tests or a portable copy that set it never meet (or raise) the
+    /// wearer's own window.
+    pub fn for_home(home: Option<&std::ffi::OsStr>) -> Self {
+        use std::os::unix::ffi::OsStrExt;
+        match home.filter(|h| !h.is_empty()) {
+            None => Self(format!("spinewatch-{}", own_uid())),
+            Some(h) => {
+                // FNV-1a: the same in every build, unlike std's hasher.
+                let hash = h
+                    .as_bytes()
+                    .iter()
+                    .fold(0xcbf2_9ce4_8422_2325_u64, |a, &b| {
+                        (a ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                    });
+                Self(format!("spinewatch-{}-{hash:016x}", own_uid()))
+            }
+        }
     }
 
     /// Any other name (tests use one per run so they never meet a real window).
@@ -441,6 +462,26 @@ mod tests {
         assert_eq!(
             h.to_string(),
             "the spinewatch window (pid 1234) is using /dev/ttyACM0"
+        );
+    }
+
+    #[test]
+    fn a_separate_home_is_a_separate_instance() {
+        let plain = InstanceName::for_home(None);
+        assert_eq!(
+            plain,
+            InstanceName::for_home(Some(std::ffi::OsStr::new("")))
+        );
+        let a = InstanceName::for_home(Some(std::ffi::OsStr::new("/tmp/a")));
+        let b = InstanceName::for_home(Some(std::ffi::OsStr::new("/tmp/b")));
+        assert_ne!(a, b);
+        assert_eq!(
+            a,
+            InstanceName::for_home(Some(std::ffi::OsStr::new("/tmp/a")))
+        );
+        assert!(
+            a.as_str().starts_with(&format!("{}-", plain.as_str())),
+            "{a:?}"
         );
     }
 

@@ -8,20 +8,17 @@
 //!   remind again after `break_repeat_s` (15 min by default) if the wearer is still sitting.
 //! - Clicking the notification's body (the `default` action) → [`Choice::OpenWindow`].
 //!
-//! [`show_blocking`] shows one with notify-rust over D-Bus, with the buttons when the server
-//! lists the `actions` capability and as a plain notification otherwise; [`spawn_show`] does it
-//! on a named thread and hands the outcome to a callback.
+//! [`show`] puts one on screen with notify-rust over D-Bus, with the buttons when the server
+//! lists the `actions` capability and as a plain notification otherwise; [`Shown::wait`] (or
+//! [`spawn_wait`] on a named thread) waits for the click. [`show_blocking`] and [`spawn_show`]
+//! do both. `app::notifier::DesktopNotifier` shows on its worker thread (so it knows at once
+//! whether notifications work) and waits on a thread per notification with buttons.
 
 use std::time::Duration;
 
 use crate::app::{Command, SnoozeLength};
 
-/// Which alert a notification is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AlertKind {
-    Slouch,
-    BreakReminder,
-}
+pub use crate::app::alerts::AlertKind;
 
 /// One button: the action id sent over D-Bus and the label shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,33 +127,90 @@ const DISPLAY_TIMEOUT_MS: u32 = 10_000;
 /// notification as closed.
 pub const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
 
-/// Shows the alert and waits for the wearer's choice (up to [`MAX_WAIT`]): call it on a worker
-/// thread, never on the UI or pipeline thread. Asks the server for its capabilities first, so
-/// the buttons only appear where they can be clicked.
-pub fn show_blocking(alert: &AlertNotification) -> Result<Outcome, NotifyError> {
-    let server = |source| NotifyError::Server { source };
+/// A notification on screen.
+pub enum Shown {
+    /// With its buttons: [`Shown::wait`] for the wearer's choice.
+    WithButtons {
+        kind: AlertKind,
+        handle: Box<notify_rust::NotificationHandle>,
+    },
+    /// The server has no `actions` capability: a plain notification, nothing to wait for.
+    Plain,
+}
+
+impl std::fmt::Debug for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::WithButtons { kind, handle } => f
+                .debug_struct("WithButtons")
+                .field("kind", kind)
+                .field("id", &handle.id())
+                .finish(),
+            Self::Plain => f.write_str("Plain"),
+        }
+    }
+}
+
+fn server(source: notify_rust::error::Error) -> NotifyError {
+    NotifyError::Server { source }
+}
+
+/// The one way spinewatch builds a notification (plain ones and alerts alike).
+fn notification(title: &str, body: &str) -> notify_rust::Notification {
+    let mut n = notify_rust::Notification::new();
+    n.appname("spinewatch")
+        .icon("spinewatch")
+        .summary(title)
+        .body(body)
+        .timeout(notify_rust::Timeout::Milliseconds(DISPLAY_TIMEOUT_MS));
+    n
+}
+
+/// Shows a notification without buttons (a notice such as "spinewatch keeps watching").
+pub fn show_plain(title: &str, body: &str) -> Result<(), NotifyError> {
+    notification(title, body).show().map(drop).map_err(server)
+}
+
+/// Shows the alert, with its buttons where the server lists the `actions` capability (asked
+/// first, so the buttons only appear where they can be clicked). Returns once it is on screen;
+/// blocks on D-Bus, so call it on a worker thread.
+pub fn show(alert: &AlertNotification) -> Result<Shown, NotifyError> {
     let has_actions = notify_rust::get_capabilities()
         .map_err(server)?
         .iter()
         .any(|c| c == "actions");
-    let mut notification = notify_rust::Notification::new();
-    notification
-        .appname("spinewatch")
-        .icon("spinewatch")
-        .summary(&alert.title)
-        .body(&alert.body)
-        .timeout(notify_rust::Timeout::Milliseconds(DISPLAY_TIMEOUT_MS));
+    let mut n = notification(&alert.title, &alert.body);
     if has_actions {
-        notification.action(DEFAULT_ACTION, "Open spinewatch");
+        n.action(DEFAULT_ACTION, "Open spinewatch");
         for b in buttons(alert.kind) {
-            notification.action(b.id, b.label);
+            n.action(b.id, b.label);
         }
     }
-    let handle = notification.show().map_err(server)?;
-    if !has_actions {
-        return Ok(Outcome::ShownWithoutButtons);
+    let handle = n.show().map_err(server)?;
+    Ok(if has_actions {
+        Shown::WithButtons {
+            kind: alert.kind,
+            handle: Box::new(handle),
+        }
+    } else {
+        Shown::Plain
+    })
+}
+
+impl Shown {
+    /// Waits for the wearer's choice (up to [`MAX_WAIT`]); at once for a plain notification.
+    pub fn wait(self) -> Outcome {
+        match self {
+            Self::WithButtons { kind, handle } => wait_for_choice(kind, &handle),
+            Self::Plain => Outcome::ShownWithoutButtons,
+        }
     }
-    Ok(wait_for_choice(alert.kind, &handle))
+}
+
+/// Shows the alert and waits for the wearer's choice (up to [`MAX_WAIT`]): call it on a worker
+/// thread, never on the UI or pipeline thread.
+pub fn show_blocking(alert: &AlertNotification) -> Result<Outcome, NotifyError> {
+    show(alert).map(Shown::wait)
 }
 
 /// Waits for the `ActionInvoked` or `NotificationClosed` signal of this notification, or for
@@ -182,6 +236,19 @@ fn wait_for_choice(kind: AlertKind, handle: &notify_rust::NotificationHandle) ->
         Outcome::Withdrawn
     };
     future::block_on(future::or(answered, deadline))
+}
+
+/// Waits for the choice on `shown` on a new named thread and calls `on_outcome` there. Returns
+/// at once.
+pub fn spawn_wait(
+    shown: Shown,
+    on_outcome: impl FnOnce(Outcome) + Send + 'static,
+) -> Result<(), NotifyError> {
+    std::thread::Builder::new()
+        .name("notify-actions".into())
+        .spawn(move || on_outcome(shown.wait()))
+        .map(drop)
+        .map_err(|source| NotifyError::Thread { source })
 }
 
 /// [`show_blocking`] on a new named thread; `on_outcome` is called there with the result (send

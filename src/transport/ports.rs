@@ -10,7 +10,7 @@
 //! one named thread per port, so a silent port costs its timeout once, not once per port.
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -131,8 +131,40 @@ pub fn simulator_link_path() -> PathBuf {
     std::env::temp_dir().join(format!("spinewatch-sim-tty-{user}"))
 }
 
-/// Lists serial ports: what the operating system reports, plus the simulator's link when a
-/// simulator is running. Never fails: a system without serial ports gives an empty list.
+/// The stable name the udev rule (`assets/99-spinewatch.rules`) gives the sensor.
+pub const UDEV_LINK: &str = "/dev/spinewatch";
+
+/// Puts the stable `link` (a udev symlink) in place of the port it points to, so the sensor is
+/// listed, probed and reopened by the name that survives replugging, and never twice (two
+/// probes of one device would find each other busy). A link to a port the system did not list
+/// (a container without `/sys`) is added as a USB port, which is what the rule matches.
+fn merge_stable_link(ports: &mut Vec<PortInfo>, link: &Path) {
+    // `canonicalize` follows the link: a stale one (sensor gone) is not listed.
+    let Ok(target) = std::fs::canonicalize(link) else {
+        return;
+    };
+    let shown = link.display().to_string();
+    let target_text = target.display().to_string();
+    let same = |p: &PortInfo| {
+        p.path == target_text || std::fs::canonicalize(&p.path).is_ok_and(|t| t == target)
+    };
+    match ports.iter_mut().find(|p| same(p)) {
+        Some(p) => {
+            p.description = format!("{} via {}", p.description, p.path);
+            p.path = shown;
+        }
+        None => ports.push(PortInfo {
+            path: shown,
+            description: format!("spinewatch sensor (udev link to {target_text})"),
+            kind: PortKind::Usb,
+            usb: None,
+        }),
+    }
+}
+
+/// Lists serial ports: what the operating system reports (the sensor by its udev name,
+/// `/dev/spinewatch`, where the rule is installed), plus the simulator's link when a simulator
+/// is running. Never fails: a system without serial ports gives an empty list.
 pub fn list_ports() -> Vec<PortInfo> {
     let mut ports: Vec<PortInfo> = system_ports()
         .into_iter()
@@ -160,6 +192,7 @@ pub fn list_ports() -> Vec<PortInfo> {
             }
         })
         .collect();
+    merge_stable_link(&mut ports, Path::new(UDEV_LINK));
     let link = simulator_link_path();
     // `metadata` follows the link: a stale link (simulator gone) is not listed.
     if std::fs::metadata(&link).is_ok() {
@@ -545,6 +578,50 @@ pub fn probe_sensor(timeout: Duration) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn port(path: &Path, kind: PortKind) -> PortInfo {
+        PortInfo {
+            path: path.display().to_string(),
+            description: "CH340 (USB 1a86:7523)".into(),
+            kind,
+            usb: None,
+        }
+    }
+
+    /// `/dev/spinewatch` stands in for the tty it points to (once), and a stale link is not
+    /// listed.
+    #[test]
+    fn the_udev_link_replaces_its_target_and_a_stale_one_is_left_out() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let tty = dir.path().join("ttyUSB0");
+        std::fs::write(&tty, "").unwrap_or_else(|e| panic!("{e}"));
+        let link = dir.path().join("spinewatch");
+        std::os::unix::fs::symlink(&tty, &link).unwrap_or_else(|e| panic!("{e}"));
+        let other = dir.path().join("ttyS0");
+        let mut ports = vec![port(&other, PortKind::Other), port(&tty, PortKind::Usb)];
+        merge_stable_link(&mut ports, &link);
+        assert_eq!(ports.len(), 2);
+        assert_eq!(ports[1].path, link.display().to_string());
+        assert_eq!(
+            ports[1].description,
+            format!("CH340 (USB 1a86:7523) via {}", tty.display())
+        );
+        // Not listed by the system (no /sys): added as the USB sensor it is.
+        let mut bare = Vec::new();
+        merge_stable_link(&mut bare, &link);
+        assert_eq!(bare.len(), 1);
+        assert_eq!(bare[0].kind, PortKind::Usb);
+        assert!(
+            bare[0]
+                .description
+                .starts_with("spinewatch sensor (udev link to")
+        );
+        // Unplugged: the link dangles and nothing changes.
+        std::fs::remove_file(&tty).unwrap_or_else(|e| panic!("{e}"));
+        let mut ports = vec![port(&other, PortKind::Other)];
+        merge_stable_link(&mut ports, &link);
+        assert_eq!(ports.len(), 1);
+    }
 
     #[test]
     fn ports_sort_naturally() {

@@ -11,8 +11,8 @@ use super::theme;
 
 pub fn banner_ui(ui: &mut Ui, banner: &Banner, snooze_default_min: u32, handle: &EngineHandle) {
     let fill = match banner.kind {
-        BannerKind::Slouch { .. } => theme::BANNER_SLOUCH,
-        BannerKind::Break { .. } => theme::BANNER_BREAK,
+        BannerKind::Slouch { .. } => theme::banner_slouch(ui),
+        BannerKind::Break { .. } => theme::banner_break(ui),
     };
     egui::Frame::new()
         .fill(fill)
@@ -89,7 +89,7 @@ pub fn banner_ui(ui: &mut Ui, banner: &Banner, snooze_default_min: u32, handle: 
 
 pub fn toast_ui(ui: &mut Ui, toast: &Toast) {
     egui::Frame::new()
-        .fill(theme::TOAST)
+        .fill(theme::toast(ui))
         .corner_radius(10.0)
         .inner_margin(egui::Margin::symmetric(16, 10))
         .show(ui, |ui| {

@@ -23,7 +23,7 @@ fn countdown(ui: &mut Ui, remaining_s: f64, total_s: f64) {
         RichText::new(format!("{:.0} s", remaining_s.ceil()))
             .size(48.0)
             .strong()
-            .color(theme::INK),
+            .color(theme::ink(ui)),
     );
     let done = (1.0 - remaining_s / total_s).clamp(0.0, 1.0) as f32;
     ui.add(ProgressBar::new(done).desired_width(420.0));
@@ -32,8 +32,8 @@ fn countdown(ui: &mut Ui, remaining_s: f64, total_s: f64) {
 /// The wizard panel (shown instead of the live view while it runs).
 pub fn wizard_ui(ui: &mut Ui, view: &WizardView, handle: &EngineHandle) {
     egui::Frame::new()
-        .fill(theme::CARD)
-        .stroke(egui::Stroke::new(1.0, theme::CARD_LINE))
+        .fill(theme::card(ui))
+        .stroke(egui::Stroke::new(1.0, theme::card_line(ui)))
         .corner_radius(10.0)
         .inner_margin(egui::Margin::same(20))
         .show(ui, |ui| {

@@ -9,8 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::app::{Command, EngineHandle};
+use crate::desktop::appearance::ColorScheme;
 use crate::desktop::instance::{PrimaryInstance, Request};
+use crate::desktop::notify_actions::Choice;
 use crate::desktop::tray::{TrayAction, TrayService, TrayStatus};
+use crate::desktop::window_state::{WindowState, WindowTracker};
 use crate::posture::PostureState;
 
 /// The tray status is refreshed at most this often (it is a D-Bus property update).
@@ -34,6 +37,12 @@ pub struct Desktop {
     pub tray_actions: Option<Receiver<TrayAction>>,
     pub instance: Option<PrimaryInstance>,
     pub requests: Option<Receiver<Request>>,
+    /// What the wearer chose on a notification's buttons (see [`Desktop::with_notification_choices`]).
+    pub notification_choices: Option<Receiver<Choice>>,
+    /// The desktop's light/dark preference as the portal tells it (see `desktop::appearance`).
+    appearance: Option<Receiver<ColorScheme>>,
+    /// Remembers the window's size and place (`window.json`).
+    window: Option<WindowTracker>,
     /// Start hidden (`--minimized`).
     pub start_minimized: bool,
     hidden: bool,
@@ -63,6 +72,9 @@ impl Desktop {
             tray_actions,
             instance,
             requests,
+            notification_choices: None,
+            window: None,
+            appearance: None,
             start_minimized,
             hidden: false,
             quitting: false,
@@ -71,6 +83,60 @@ impl Desktop {
             last_tray: None,
             last_port: None,
         }
+    }
+
+    /// Takes the choices made on notification buttons (`app::notifier::DesktopNotifier::
+    /// with_actions` sends them here): an engine command is sent as the window's own button
+    /// would send it, a click on the notification's body shows the window.
+    pub fn with_notification_choices(mut self, rx: Receiver<Choice>) -> Self {
+        self.notification_choices = Some(rx);
+        self
+    }
+
+    /// Remembers the window's size and position with `tracker`.
+    pub fn with_window_tracker(mut self, tracker: WindowTracker) -> Self {
+        self.window = Some(tracker);
+        self
+    }
+
+    /// Follows the desktop's light or dark preference from these answers.
+    pub fn with_appearance(mut self, rx: Receiver<ColorScheme>) -> Self {
+        self.appearance = Some(rx);
+        self
+    }
+
+    /// Writes the window's state if a change is still unwritten (the app is closing).
+    pub fn on_exit(&mut self) {
+        if let Some(t) = &mut self.window
+            && let Some(s) = t.unwritten()
+        {
+            t.write(s);
+        }
+    }
+
+    /// The window as it is now, if it can be measured: shown, not minimised. A maximised
+    /// window keeps the size it had before, so un-maximising next time restores it.
+    fn window_now(&self, ctx: &egui::Context) -> Option<WindowState> {
+        if self.hidden {
+            return None;
+        }
+        ctx.input(|i| {
+            let v = i.viewport();
+            if v.minimized == Some(true) || v.fullscreen == Some(true) {
+                return None;
+            }
+            let maximized = v.maximized == Some(true);
+            let last = self.window.as_ref().and_then(WindowTracker::last);
+            if maximized {
+                return last.map(|s| WindowState { maximized, ..s });
+            }
+            let inner = v.inner_rect?;
+            Some(WindowState {
+                inner_size_pt: [inner.width(), inner.height()],
+                outer_pos_pt: v.outer_rect.map(|r| [r.min.x, r.min.y]),
+                maximized,
+            })
+        })
     }
 
     fn tray_host(&self) -> bool {
@@ -124,7 +190,20 @@ impl Desktop {
                 }
             }
         }
+        if let Some(rx) = &self.appearance
+            && let Some(scheme) = rx.try_iter().last()
+        {
+            crate::ui::theme::set_desktop_preference(ctx, scheme.dark());
+        }
         let mut raise = false;
+        if let Some(rx) = &self.notification_choices {
+            while let Ok(choice) = rx.try_recv() {
+                match choice {
+                    Choice::Engine(c) => handle.send(c),
+                    Choice::OpenWindow => raise = true,
+                }
+            }
+        }
         if let Some(rx) = &self.requests {
             while let Ok(r) = rx.try_recv() {
                 raise |= r == Request::Raise;
@@ -150,6 +229,12 @@ impl Desktop {
             }
         }
         self.refresh_tray(handle);
+        let now_state = self.window_now(ctx);
+        if let Some(t) = &mut self.window
+            && let Some(s) = t.observe(now_state, Instant::now())
+        {
+            t.write(s);
+        }
     }
 
     fn refresh_tray(&mut self, handle: &EngineHandle) {
@@ -180,5 +265,58 @@ impl Desktop {
             }
             self.last_port = Some(port);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::clock::FixedClock;
+    use crate::app::engine::StartSource;
+    use crate::app::notifier::MemoryNotifier;
+    use crate::app::{Engine, EngineOptions, Paths, SnoozeLength};
+
+    fn engine(dir: &std::path::Path) -> (Engine, EngineHandle) {
+        let noon = chrono::NaiveDate::from_ymd_opt(2025, 6, 2)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .unwrap_or_default();
+        Engine::new(
+            EngineOptions {
+                paths: Paths::under(dir),
+                start: StartSource::Demo,
+                persist: false,
+                ..EngineOptions::default()
+            },
+            Box::new(FixedClock(noon)),
+            Box::new(MemoryNotifier::default()),
+        )
+    }
+
+    /// A click on a notification's "Snooze 30 min" snoozes the engine as the banner's button
+    /// does; a click on its body shows the hidden window.
+    #[test]
+    fn notification_choices_reach_the_engine_and_the_window() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let (mut engine, handle) = engine(dir.path());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut desktop = Desktop::new(None, None, false).with_notification_choices(rx);
+        let ctx = egui::Context::default();
+        desktop.logic(&ctx, &handle, true);
+        engine.run_until_idle(100);
+        assert_eq!(handle.read(|sh| sh.snooze.until_s), None);
+
+        let snooze = Command::Snooze(SnoozeLength::Minutes(30));
+        tx.send(Choice::Engine(snooze))
+            .unwrap_or_else(|e| panic!("{e}"));
+        desktop.logic(&ctx, &handle, true);
+        engine.run_until_idle(100);
+        let until = handle.read(|sh| sh.snooze.until_s);
+        assert!(until.is_some(), "snoozed: {until:?}");
+
+        desktop.hidden = true;
+        tx.send(Choice::OpenWindow)
+            .unwrap_or_else(|e| panic!("{e}"));
+        desktop.logic(&ctx, &handle, true);
+        assert!(!desktop.hidden, "shown again");
     }
 }

@@ -35,7 +35,7 @@ pub fn figure_ui(
         pos2(r.left() + 8.0, floor_y),
         pos2(r.right() - 8.0, floor_y),
         2.0,
-        theme::CARD_LINE,
+        theme::card_line(ui),
     ));
     painter.add(line(
         hip + vec2(-28.0, 8.0),
@@ -69,7 +69,7 @@ pub fn figure_ui(
             4.0,
         )
     };
-    painter.extend(guide(0.0, theme::CARD_LINE));
+    painter.extend(guide(0.0, theme::card_line(ui)));
     if let Some(t) = threshold_deg {
         painter.extend(guide(t, theme::BAD.gamma_multiply(0.5)));
     }

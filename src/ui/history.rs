@@ -486,7 +486,7 @@ fn state_colour(state: PostureState) -> egui::Color32 {
         PostureState::LeaningBack => theme::OI_BLUE,
         PostureState::Moving => theme::OI_ORANGE,
         PostureState::Uncalibrated => theme::OI_GREY,
-        PostureState::NoData => theme::CARD_LINE,
+        PostureState::NoData => theme::LIGHT.card_line,
     }
 }
 
@@ -546,8 +546,8 @@ fn swatch(ui: &mut Ui, colour: egui::Color32, shape: Swatch) {
 /// readers and found as "caption\nvalue" by the UI tests), then a detail line.
 fn card(ui: &mut Ui, caption: &str, value: &str, detail: &str, hover: &str) {
     egui::Frame::new()
-        .fill(theme::CARD)
-        .stroke(egui::Stroke::new(1.0, theme::CARD_LINE))
+        .fill(theme::card(ui))
+        .stroke(egui::Stroke::new(1.0, theme::card_line(ui)))
         .corner_radius(8.0)
         .inner_margin(egui::Margin::symmetric(10, 6))
         .show(ui, |ui| {
@@ -561,7 +561,7 @@ fn card(ui: &mut Ui, caption: &str, value: &str, detail: &str, hover: &str) {
                     .append_to(&mut job, &style, egui::FontSelection::Default, Align::Min);
                 RichText::new(format!("\n{value}"))
                     .size(19.0)
-                    .color(theme::INK)
+                    .color(theme::ink(ui))
                     .strong()
                     .append_to(&mut job, &style, egui::FontSelection::Default, Align::Min);
                 ui.label(job).on_hover_text(hover);
@@ -580,7 +580,7 @@ fn nothing_yet_ui(ui: &mut Ui, could_not_open: bool) {
             RichText::new("No history yet: it fills as you wear the sensor.")
                 .size(18.0)
                 .strong()
-                .color(theme::INK),
+                .color(theme::ink(ui)),
         );
         ui.add_space(6.0);
         let more = if could_not_open {
@@ -775,7 +775,7 @@ fn nav_ui(
             RichText::new(title(panel.view, first))
                 .size(17.0)
                 .strong()
-                .color(theme::INK),
+                .color(theme::ink(ui)),
         );
         if shows_today {
             ui.label(RichText::new("today").color(theme::OI_GREEN).strong());

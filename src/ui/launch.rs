@@ -16,6 +16,8 @@ use crate::desktop::instance::{
     Claim, InstanceName, PrimaryInstance, Request, channel_callback, claim,
 };
 use crate::desktop::tray::{TrayAction, TrayService, TrayStatus};
+use crate::desktop::window_state::{self, WindowTracker};
+use crate::paths::Paths;
 use crate::ui::desktop::{Desktop, SharedCtx, wake};
 use crate::ui::{FrameCounters, SpinewatchApp};
 
@@ -176,6 +178,15 @@ pub fn run(options: GuiOptions) -> Result<(), GuiError> {
     let Some(instance) = claim_instance(&ctx, options.minimized)? else {
         return Ok(());
     };
+    // Notification buttons answer on a notifier thread; the window forwards each choice (the
+    // engine commands its own buttons send) and wakes to do it.
+    let (choice_tx, choice_rx) = std::sync::mpsc::channel();
+    let wake_ctx = Arc::clone(&ctx);
+    let notifier = DesktopNotifier::with_actions(move |choice| {
+        if choice_tx.send(choice).is_ok() {
+            wake(&wake_ctx);
+        }
+    });
     let start = options
         .replay
         .clone()
@@ -186,28 +197,45 @@ pub fn run(options: GuiOptions) -> Result<(), GuiError> {
             ..EngineOptions::default()
         },
         Box::new(SystemClock::new()),
-        Box::new(DesktopNotifier::new()),
+        Box::new(notifier),
     );
     let pipeline = engine
         .spawn()
         .map_err(|e| GuiError::Window(format!("could not start the pipeline thread: {e}")))?;
     let tray = start_tray(&ctx);
-    let app = SpinewatchApp::new(handle.clone()).with_desktop(Desktop::new(
-        tray,
-        instance,
-        options.minimized,
-    ));
+    let (scheme_tx, scheme_rx) = std::sync::mpsc::channel();
+    let wake_ctx = Arc::clone(&ctx);
+    if let Err(e) = crate::desktop::appearance::watch(move |scheme| {
+        if scheme_tx.send(scheme).is_ok() {
+            wake(&wake_ctx);
+        }
+    }) {
+        tracing::info!("{e}");
+    }
+    let window_file = window_state::path_beside(&Paths::for_user().settings_file);
+    let window = window_state::load_or_warn(&window_file);
+    let app = SpinewatchApp::new(handle.clone()).with_desktop(
+        Desktop::new(tray, instance, options.minimized)
+            .with_notification_choices(choice_rx)
+            .with_appearance(scheme_rx)
+            .with_window_tracker(WindowTracker::new(window_file, window)),
+    );
     let stop = Arc::new(AtomicBool::new(false));
     if options.stats {
         spawn_stats(app.counters(), Arc::clone(&stop));
     }
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("spinewatch")
+        .with_app_id("spinewatch")
+        .with_inner_size(window.map_or(WINDOW_SIZE, |w| w.inner_size_pt))
+        .with_min_inner_size(window_state::MIN_SIZE_PT)
+        .with_maximized(window.is_some_and(|w| w.maximized))
+        .with_icon(window_icon());
+    if let Some(pos) = window.and_then(|w| w.outer_pos_pt) {
+        viewport = viewport.with_position(pos);
+    }
     let native = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("spinewatch")
-            .with_app_id("spinewatch")
-            .with_inner_size(WINDOW_SIZE)
-            .with_min_inner_size([760.0, 520.0])
-            .with_icon(window_icon()),
+        viewport,
         ..Default::default()
     };
     let waker_handle = handle.clone();

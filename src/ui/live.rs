@@ -68,15 +68,20 @@ const CARD_W: f32 = 150.0;
 
 fn card(ui: &mut Ui, caption: &str, value: String) {
     egui::Frame::new()
-        .fill(theme::CARD)
-        .stroke(egui::Stroke::new(1.0, theme::CARD_LINE))
+        .fill(theme::card(ui))
+        .stroke(egui::Stroke::new(1.0, theme::card_line(ui)))
         .corner_radius(8.0)
         .inner_margin(egui::Margin::symmetric(12, 8))
         .show(ui, |ui| {
             ui.set_width(CARD_W - 24.0);
             ui.vertical(|ui| {
                 ui.label(RichText::new(caption).small().color(theme::MUTED));
-                ui.label(RichText::new(value).size(20.0).color(theme::INK).strong());
+                ui.label(
+                    RichText::new(value)
+                        .size(20.0)
+                        .color(theme::ink(ui))
+                        .strong(),
+                );
             });
         });
 }
@@ -87,7 +92,7 @@ pub fn header_ui(ui: &mut Ui, d: &LiveData, handle: &EngineHandle) {
     if d.sensor_moved {
         callout(
             ui,
-            theme::NOTICE,
+            theme::notice(ui),
             "The sensor seems to have moved: your resting posture is far from the calibrated one.",
             "Recalibrate",
             handle,
@@ -95,7 +100,7 @@ pub fn header_ui(ui: &mut Ui, d: &LiveData, handle: &EngineHandle) {
     } else if !d.calibrated && d.state != PostureState::NoData {
         callout(
             ui,
-            theme::BANNER_BREAK,
+            theme::banner_break(ui),
             "Calibrate once so spinewatch knows your upright posture (about 20 seconds).",
             "Calibrate now",
             handle,
@@ -182,7 +187,7 @@ fn callout(ui: &mut Ui, fill: Color32, text: &str, button: &str, handle: &Engine
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
             ui.horizontal(|ui| {
-                ui.label(RichText::new(text).color(theme::INK));
+                ui.label(RichText::new(text).color(theme::ink(ui)));
                 ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                     if ui.button(button).clicked() {
                         handle.send(Command::StartCalibration);
@@ -226,6 +231,7 @@ pub fn plot_ui(ui: &mut Ui, d: &LiveData, span_s: &mut f64) {
     }
     let span = *span_s;
     let height = ui.available_height().clamp(140.0, 320.0);
+    let ink = theme::ink(ui);
     Plot::new("live_flexion")
         .height(height)
         .allow_drag(false)
@@ -278,7 +284,7 @@ pub fn plot_ui(ui: &mut Ui, d: &LiveData, span_s: &mut f64) {
             }
             plot.line(
                 Line::new("flexion", PlotPoints::new(points))
-                    .color(theme::INK)
+                    .color(ink)
                     .width(1.5),
             );
         });

@@ -49,7 +49,7 @@ pub struct SpinewatchApp {
     handle: EngineHandle,
     pub tab: Tab,
     form: Option<SettingsForm>,
-    path_text: String,
+    open: replay::OpenForm,
     span_s: f64,
     drag_to: Option<f64>,
     styled: bool,
@@ -167,7 +167,7 @@ impl SpinewatchApp {
             handle,
             tab: Tab::Live,
             form: None,
-            path_text: String::new(),
+            open: replay::OpenForm::default(),
             span_s: live::SPANS[0].0,
             drag_to: None,
             styled: false,
@@ -210,28 +210,77 @@ impl SpinewatchApp {
         if self.form.is_none() {
             self.form = Some(SettingsForm::from_settings(&d.settings));
         }
+        self.take_dropped_files(ui);
 
         egui::Panel::top("top_bar")
             .frame(
                 egui::Frame::new()
-                    .fill(theme::CARD)
+                    .fill(theme::card(ui))
                     .inner_margin(egui::Margin::symmetric(14, 8)),
             )
             .show(ui, |ui| self.top_bar(ui, &d));
         egui::Panel::bottom("status_bar")
             .frame(
                 egui::Frame::new()
-                    .fill(theme::CARD)
+                    .fill(theme::card(ui))
                     .inner_margin(egui::Margin::symmetric(14, 6)),
             )
             .show(ui, |ui| status_bar(ui, &d));
         egui::CentralPanel::default()
             .frame(
                 egui::Frame::new()
-                    .fill(egui::Color32::WHITE)
+                    .fill(theme::panel(ui))
                     .inner_margin(egui::Margin::symmetric(18, 12)),
             )
             .show(ui, |ui| self.central(ui, &d));
+    }
+
+    /// A session CSV dropped on the window opens in the player; anything else is refused with
+    /// a word in the Replay view.
+    fn take_dropped_files(&mut self, ui: &mut Ui) {
+        let (dropped, hovering) = ui.input(|i| {
+            // A file dropped from the web has only a name; nothing to open.
+            let paths: Vec<std::path::PathBuf> = i
+                .raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| p.is_absolute())
+                .collect();
+            (paths, !i.raw.hovered_files.is_empty())
+        });
+        if hovering {
+            egui::Area::new(egui::Id::unique("drop_hint"))
+                .order(egui::Order::Foreground)
+                .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+                .show(ui.ctx(), |ui| {
+                    egui::Frame::new()
+                        .fill(theme::card(ui))
+                        .stroke(egui::Stroke::new(2.0, theme::BACK))
+                        .corner_radius(10.0)
+                        .inner_margin(egui::Margin::same(18))
+                        .show(ui, |ui| {
+                            ui.label(
+                                RichText::new("Drop a session CSV to open it in the player")
+                                    .size(18.0)
+                                    .color(theme::ink(ui)),
+                            );
+                        });
+                });
+        }
+        match crate::desktop::file_chooser::pick_dropped(dropped.iter().map(|p| p.as_path())) {
+            Ok(None) => {}
+            Ok(Some(path)) => {
+                self.open.problem = None;
+                self.open.path_text = path.display().to_string();
+                self.handle.send(Command::OpenSession(path.to_path_buf()));
+                self.tab = Tab::Replay;
+            }
+            Err(words) => {
+                self.open.problem = Some(words);
+                self.tab = Tab::Replay;
+            }
+        }
     }
 
     fn top_bar(&mut self, ui: &mut Ui, d: &FrameData) {
@@ -240,7 +289,7 @@ impl SpinewatchApp {
                 RichText::new("spinewatch")
                     .size(20.0)
                     .strong()
-                    .color(theme::INK),
+                    .color(theme::ink(ui)),
             );
             ui.add_space(12.0);
             for (tab, label) in [
@@ -382,7 +431,7 @@ impl SpinewatchApp {
                     ui,
                     &d.sessions,
                     &d.sessions_dir,
-                    &mut self.path_text,
+                    &mut self.open,
                     &self.handle,
                 ),
             },
@@ -438,6 +487,11 @@ impl eframe::App for SpinewatchApp {
         // again, the engine stops waking the window for live data.
         self.counters.logic.fetch_add(1, Ordering::Relaxed);
         self.handle.set_visible(false);
+        if !self.styled {
+            // Before the desktop's light/dark preference is applied below.
+            theme::apply(ctx);
+            self.styled = true;
+        }
         if let Some(d) = &mut self.desktop {
             let close_to_tray = self.handle.read(|sh| sh.settings.close_to_tray);
             d.logic(ctx, &self.handle, close_to_tray);
@@ -450,6 +504,9 @@ impl eframe::App for SpinewatchApp {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if let Some(d) = &mut self.desktop {
+            d.on_exit();
+        }
         self.handle.send(Command::Shutdown);
     }
 }

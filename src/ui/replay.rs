@@ -2,6 +2,7 @@
 //! pause, speed, and seek by clicking or dragging on the whole-session overview.
 
 use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, TryRecvError};
 
 use egui::{Align, Layout, Pos2, RichText, Sense, Shape, Stroke, Ui, pos2, vec2};
 
@@ -21,12 +22,23 @@ pub fn clock_time(seconds: f64) -> String {
     }
 }
 
+/// What the open view keeps between frames.
+#[derive(Debug, Default)]
+pub struct OpenForm {
+    /// The typed path (the fallback where no file chooser answers).
+    pub path_text: String,
+    /// Why the last attempt from this view failed (the engine's own notices say the rest).
+    pub problem: Option<String>,
+    /// The desktop's file chooser while it is up: the file picked, once it closes.
+    chooser: Option<Receiver<Option<PathBuf>>>,
+}
+
 /// The file picker shown when no session is open.
 pub fn open_ui(
     ui: &mut Ui,
     sessions: &[SessionFile],
     sessions_dir: &std::path::Path,
-    path_text: &mut String,
+    form: &mut OpenForm,
     handle: &EngineHandle,
 ) {
     ui.heading("Open a recorded session");
@@ -35,6 +47,40 @@ pub fn open_ui(
             .color(theme::MUTED),
     );
     ui.add_space(6.0);
+    ui.horizontal(|ui| {
+        if ui
+            .button("Open demo session")
+            .on_hover_text("A few minutes of the simulated wearer: a calibration, a slouch with its alert, a reach, a lean back and a walking break")
+            .clicked()
+        {
+            match crate::desktop::demo::materialize(sessions_dir) {
+                Ok(path) => {
+                    form.problem = None;
+                    handle.send(Command::OpenSession(path));
+                }
+                Err(e) => form.problem = Some(e.to_string()),
+            }
+        }
+        ui.label(RichText::new("to try the player before recording anything").color(theme::MUTED));
+    });
+    ui.add_space(6.0);
+    if let Some(rx) = &form.chooser {
+        match rx.try_recv() {
+            Ok(picked) => {
+                form.chooser = None;
+                if let Some(path) = picked {
+                    form.path_text = path.display().to_string();
+                    form.problem = None;
+                    handle.send(Command::OpenSession(path));
+                }
+            }
+            Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Disconnected) => form.chooser = None,
+        }
+    }
+    let choosing = form.chooser.is_some();
+    let mut choose = false;
+    let path_text = &mut form.path_text;
     ui.horizontal(|ui| {
         let label = ui.label("Session file");
         let edit = ui.add(
@@ -47,6 +93,12 @@ pub fn open_ui(
         if (ui.button("Open").clicked() || enter) && !path_text.trim().is_empty() {
             handle.send(Command::OpenSession(PathBuf::from(path_text.trim())));
         }
+        choose = ui
+            .add_enabled(!choosing, egui::Button::new("Choose file…"))
+            .on_hover_text(
+                "The desktop's file chooser (you can also drop a session CSV on the window)",
+            )
+            .clicked();
         if ui
             .button("Import session…")
             .on_hover_text("Add this recording to the history, at the time it was recorded")
@@ -56,6 +108,25 @@ pub fn open_ui(
             handle.send(Command::ImportSession(PathBuf::from(path_text.trim())));
         }
     });
+    if choose {
+        let (tx, rx) = mpsc::channel();
+        let ctx = ui.ctx().clone();
+        let started = crate::desktop::file_chooser::spawn_pick_session(
+            sessions_dir.to_path_buf(),
+            move |picked| {
+                if tx.send(picked).is_ok() {
+                    ctx.request_repaint();
+                }
+            },
+        );
+        match started {
+            Ok(()) => form.chooser = Some(rx),
+            Err(e) => form.problem = Some(format!("{e}; type the path instead")),
+        }
+    }
+    if let Some(p) = &form.problem {
+        ui.label(RichText::new(p.as_str()).color(theme::BAD));
+    }
     ui.add_space(12.0);
     ui.horizontal(|ui| {
         ui.label(RichText::new("Recorded sessions").strong());
@@ -149,7 +220,7 @@ fn overview_ui(ui: &mut Ui, v: &ReplayView, handle: &EngineHandle, drag_to: &mut
     let position = v.position_s;
     response.widget_info(|| egui::WidgetInfo::slider(true, position, "Session overview"));
     let r = response.rect;
-    painter.rect_filled(r, 6.0, theme::CARD);
+    painter.rect_filled(r, 6.0, theme::card(ui));
     let Some(ov) = &v.overview else {
         painter.text(
             r.center(),
@@ -218,7 +289,7 @@ fn overview_ui(ui: &mut Ui, v: &ReplayView, handle: &EngineHandle, drag_to: &mut
             Stroke::new(2.0, c),
         )
     };
-    painter.add(head(v.seeking.unwrap_or(position), theme::INK));
+    painter.add(head(v.seeking.unwrap_or(position), theme::ink(ui)));
 
     if let Some(p) = response.interact_pointer_pos() {
         let t = t_of(p.x);

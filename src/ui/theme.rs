@@ -11,13 +11,79 @@ pub const BACK: Color32 = Color32::from_rgb(0x3b, 0x7d, 0xc4);
 pub const MOVING: Color32 = Color32::from_rgb(0x86, 0x5f, 0xc0);
 pub const MUTED: Color32 = Color32::from_rgb(0x8a, 0x93, 0x9b);
 pub const NO_DATA: Color32 = Color32::from_rgb(0x5f, 0x6b, 0x73);
-pub const INK: Color32 = Color32::from_rgb(0x22, 0x2b, 0x33);
-pub const CARD: Color32 = Color32::from_rgb(0xf6, 0xf7, 0xf9);
-pub const CARD_LINE: Color32 = Color32::from_rgb(0xe1, 0xe4, 0xe8);
-pub const BANNER_SLOUCH: Color32 = Color32::from_rgb(0xfd, 0xec, 0xea);
-pub const BANNER_BREAK: Color32 = Color32::from_rgb(0xea, 0xf2, 0xfb);
-pub const TOAST: Color32 = Color32::from_rgb(0xe7, 0xf5, 0xec);
-pub const NOTICE: Color32 = Color32::from_rgb(0xfd, 0xf3, 0xe2);
+
+/// The colours of surfaces and text, which differ between the light and the dark look (the
+/// colours with meaning above read on both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Surfaces {
+    pub ink: Color32,
+    pub panel: Color32,
+    pub card: Color32,
+    pub card_line: Color32,
+    pub banner_slouch: Color32,
+    pub banner_break: Color32,
+    pub toast: Color32,
+    pub notice: Color32,
+}
+
+pub const LIGHT: Surfaces = Surfaces {
+    ink: Color32::from_rgb(0x22, 0x2b, 0x33),
+    panel: Color32::WHITE,
+    card: Color32::from_rgb(0xf6, 0xf7, 0xf9),
+    card_line: Color32::from_rgb(0xe1, 0xe4, 0xe8),
+    banner_slouch: Color32::from_rgb(0xfd, 0xec, 0xea),
+    banner_break: Color32::from_rgb(0xea, 0xf2, 0xfb),
+    toast: Color32::from_rgb(0xe7, 0xf5, 0xec),
+    notice: Color32::from_rgb(0xfd, 0xf3, 0xe2),
+};
+
+pub const DARK: Surfaces = Surfaces {
+    ink: Color32::from_rgb(0xe4, 0xe8, 0xec),
+    panel: Color32::from_rgb(0x17, 0x1a, 0x1d),
+    card: Color32::from_rgb(0x21, 0x25, 0x2a),
+    card_line: Color32::from_rgb(0x3a, 0x41, 0x48),
+    banner_slouch: Color32::from_rgb(0x4a, 0x23, 0x21),
+    banner_break: Color32::from_rgb(0x1c, 0x31, 0x47),
+    toast: Color32::from_rgb(0x1b, 0x3a, 0x27),
+    notice: Color32::from_rgb(0x46, 0x36, 0x18),
+};
+
+/// The surfaces of the look `ui` is drawn in.
+pub fn surfaces(ui: &egui::Ui) -> &'static Surfaces {
+    if ui.visuals().dark_mode {
+        &DARK
+    } else {
+        &LIGHT
+    }
+}
+
+/// Text.
+pub fn ink(ui: &egui::Ui) -> Color32 {
+    surfaces(ui).ink
+}
+/// The central panel's background.
+pub fn panel(ui: &egui::Ui) -> Color32 {
+    surfaces(ui).panel
+}
+/// Bars and cards.
+pub fn card(ui: &egui::Ui) -> Color32 {
+    surfaces(ui).card
+}
+pub fn card_line(ui: &egui::Ui) -> Color32 {
+    surfaces(ui).card_line
+}
+pub fn banner_slouch(ui: &egui::Ui) -> Color32 {
+    surfaces(ui).banner_slouch
+}
+pub fn banner_break(ui: &egui::Ui) -> Color32 {
+    surfaces(ui).banner_break
+}
+pub fn toast(ui: &egui::Ui) -> Color32 {
+    surfaces(ui).toast
+}
+pub fn notice(ui: &egui::Ui) -> Color32 {
+    surfaces(ui).notice
+}
 
 /// The colour of a posture state.
 pub fn state_colour(state: PostureState) -> Color32 {
@@ -43,9 +109,15 @@ pub fn state_words(state: PostureState) -> &'static str {
     }
 }
 
-/// Light theme, calm spacing, slightly larger text.
+/// Follows the desktop's light or dark preference: egui's `System` theme, which eframe fills
+/// in where the window system reports one; elsewhere (X11, most Wayland compositors) the
+/// fallback is what the desktop portal says (see [`set_desktop_preference`]), light until it
+/// answers. Calm spacing, slightly larger text, in both looks.
 pub fn apply(ctx: &egui::Context) {
-    ctx.set_theme(egui::Theme::Light);
+    ctx.options_mut(|o| {
+        o.theme_preference = egui::ThemePreference::System;
+        o.fallback_theme = egui::Theme::Light;
+    });
     ctx.all_styles_mut(|style| {
         style.text_styles = [
             (
@@ -69,9 +141,25 @@ pub fn apply(ctx: &egui::Context) {
         .into();
         style.spacing.item_spacing = egui::vec2(8.0, 7.0);
         style.spacing.button_padding = egui::vec2(10.0, 5.0);
-        style.visuals.panel_fill = Color32::WHITE;
-        style.visuals.window_fill = Color32::WHITE;
     });
+    for (theme, s) in [(egui::Theme::Light, &LIGHT), (egui::Theme::Dark, &DARK)] {
+        ctx.style_mut_of(theme, |style| {
+            style.visuals.panel_fill = s.panel;
+            style.visuals.window_fill = s.panel;
+        });
+    }
+}
+
+/// The desktop's preference as the portal tells it (`None`: no preference): becomes the theme
+/// used where the window system reports none.
+pub fn set_desktop_preference(ctx: &egui::Context, dark: Option<bool>) {
+    let fallback = if dark == Some(true) {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
+    };
+    ctx.options_mut(|o| o.fallback_theme = fallback);
+    ctx.request_repaint();
 }
 
 // The history views use the Okabe–Ito palette (Okabe & Ito 2008), chosen to stay distinct with
@@ -96,3 +184,24 @@ pub const OI_PALE_YELLOW: Color32 = Color32::from_rgb(0xf7, 0xef, 0xa6);
 pub const OI_GREY: Color32 = Color32::from_rgb(0x99, 0x99, 0x99);
 /// Breaks taken (near black, so they read on every band colour).
 pub const OI_BLACK: Color32 = Color32::from_rgb(0x11, 0x11, 0x11);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With no word from the window system, the portal's answer decides; "no preference" is
+    /// light, as spinewatch always was.
+    #[test]
+    fn the_desktop_preference_picks_the_look() {
+        let ctx = egui::Context::default();
+        apply(&ctx);
+        assert_eq!(ctx.theme(), egui::Theme::Light);
+        set_desktop_preference(&ctx, Some(true));
+        assert_eq!(ctx.theme(), egui::Theme::Dark);
+        assert_eq!(ctx.style_of(ctx.theme()).visuals.panel_fill, DARK.panel);
+        set_desktop_preference(&ctx, None);
+        assert_eq!(ctx.theme(), egui::Theme::Light);
+        assert_eq!(ctx.style_of(ctx.theme()).visuals.panel_fill, LIGHT.panel);
+        assert_ne!(LIGHT, DARK);
+    }
+}

@@ -38,7 +38,7 @@ pub(super) fn calendar_ui(
         ui.label(
             RichText::new(first.format("%B %Y").to_string())
                 .strong()
-                .color(theme::INK),
+                .color(theme::ink(ui)),
         );
         let later = first
             .checked_add_months(Months::new(1))
@@ -77,7 +77,7 @@ pub(super) fn calendar_ui(
                     button = button.fill(theme::OI_GREEN);
                 }
                 if day == today {
-                    button = button.stroke(egui::Stroke::new(1.5, theme::INK));
+                    button = button.stroke(egui::Stroke::new(1.5, theme::ink(ui)));
                 }
                 let words = match marks {
                     None => "",

@@ -238,7 +238,7 @@ pub(in crate::ui) fn day_ui(ui: &mut Ui, d: &DayData, threshold_deg: f64, today:
             RichText::new(format!("No data on {}.", long_date(d.chart.day)))
                 .size(17.0)
                 .strong()
-                .color(theme::INK),
+                .color(theme::ink(ui)),
         );
         ui.label(
             RichText::new(if d.chart.day == today {
@@ -349,7 +349,7 @@ fn bands_ui(ui: &mut Ui, d: &DayData) {
         ui.label(
             RichText::new("Forward bend (ISO 11226)")
                 .strong()
-                .color(theme::INK),
+                .color(theme::ink(ui)),
         );
         let (rect, _) = ui.allocate_exact_size(egui::vec2(220.0, 14.0), egui::Sense::hover());
         let mut x = rect.left();
@@ -389,7 +389,7 @@ fn legend_ui(ui: &mut Ui) {
             ui.label(
                 RichText::new(state_words(Some(state)))
                     .small()
-                    .color(theme::INK),
+                    .color(theme::ink(ui)),
             );
         }
         ui.add_space(10.0);
@@ -401,7 +401,7 @@ fn legend_ui(ui: &mut Ui) {
             (Swatch::Line, theme::OI_VERMILLION, "slouch threshold"),
         ] {
             swatch(ui, colour, mark);
-            ui.label(RichText::new(words).small().color(theme::INK));
+            ui.label(RichText::new(words).small().color(theme::ink(ui)));
         }
     });
 }
@@ -430,7 +430,7 @@ fn state_plot(ui: &mut Ui, d: &DayData, link: egui::Id) {
     ui.label(
         RichText::new("State, minute by minute")
             .strong()
-            .color(theme::INK),
+            .color(theme::ink(ui)),
     );
     let (x0, x1) = d.x_range;
     time_plot("history_day_states", d, link, 44.0)
@@ -471,10 +471,11 @@ fn flexion_plot(ui: &mut Ui, d: &DayData, threshold_deg: f64, link: egui::Id) {
     ui.label(
         RichText::new("Forward bend per minute (lowest to highest), degrees")
             .strong()
-            .color(theme::INK),
+            .color(theme::ink(ui)),
     );
     let (x0, x1) = d.x_range;
     let (y0, y1) = FLEXION_RANGE_DEG;
+    let ink = theme::ink(ui);
     time_plot("history_day_flexion", d, link, 165.0)
         .y_grid_spacer(egui_plot::uniform_grid_spacer(|_| [10.0, 20.0, 60.0]))
         .y_axis_formatter(|mark, _| format!("{:.0}°", mark.value))
@@ -502,8 +503,8 @@ fn flexion_plot(ui: &mut Ui, d: &DayData, threshold_deg: f64, link: egui::Id) {
             for s in &d.stretches {
                 plot.add(
                     FilledArea::new("forward bend", &s.xs, &s.lo, &s.hi)
-                        .fill_color(theme::INK.gamma_multiply(0.35))
-                        .stroke(Stroke::new(1.0, theme::INK.gamma_multiply(0.8)))
+                        .fill_color(ink.gamma_multiply(0.35))
+                        .stroke(Stroke::new(1.0, ink.gamma_multiply(0.8)))
                         .allow_hover(false),
                 );
             }
@@ -554,7 +555,7 @@ fn hours_plot(ui: &mut Ui, d: &DayData, link: egui::Id) {
     ui.label(
         RichText::new("Upright per hour, % of calibrated time")
             .strong()
-            .color(theme::INK),
+            .color(theme::ink(ui)),
     );
     let (x0, x1) = d.x_range;
     let bars: Vec<Bar> = d

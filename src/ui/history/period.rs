@@ -172,7 +172,7 @@ pub(in crate::ui) fn period_ui(ui: &mut Ui, d: &PeriodData, today: NaiveDate) {
             ))
             .size(17.0)
             .strong()
-            .color(theme::INK),
+            .color(theme::ink(ui)),
         );
         ui.label(
             RichText::new("The sensor was not worn, or spinewatch was not running, on any day.")
@@ -184,7 +184,7 @@ pub(in crate::ui) fn period_ui(ui: &mut Ui, d: &PeriodData, today: NaiveDate) {
         RichText::new(sentence_case(&d.chart.comparison.sentence))
             .size(17.0)
             .strong()
-            .color(theme::INK),
+            .color(theme::ink(ui)),
     );
     let missing: Vec<String> = (0..d.n())
         .filter(|&i| d.date(i) <= today && d.chart.days[i].monitored_s <= 0.0)
@@ -316,12 +316,12 @@ fn upright_plot(ui: &mut Ui, d: &PeriodData, today: NaiveDate) {
         ui.label(
             RichText::new("Upright per day, % of calibrated time")
                 .strong()
-                .color(theme::INK),
+                .color(theme::ink(ui)),
         );
         swatch(ui, theme::OI_GREEN, Swatch::Square);
-        ui.label(RichText::new("day").small().color(theme::INK));
-        swatch(ui, theme::INK, Swatch::Line);
-        ui.label(RichText::new("7-day average").small().color(theme::INK));
+        ui.label(RichText::new("day").small().color(theme::ink(ui)));
+        swatch(ui, theme::ink(ui), Swatch::Line);
+        ui.label(RichText::new("7-day average").small().color(theme::ink(ui)));
     });
     let bars: Vec<Bar> = d
         .chart
@@ -345,6 +345,7 @@ fn upright_plot(ui: &mut Ui, d: &PeriodData, today: NaiveDate) {
         .filter_map(|(i, t)| t.map(|t| [i as f64, t]))
         .collect();
     let n = d.n() as f64;
+    let ink = theme::ink(ui);
     days_plot("history_period_upright", d, 115.0, today)
         .y_grid_spacer(egui_plot::uniform_grid_spacer(|_| [10.0, 25.0, 50.0]))
         .y_axis_formatter(|mark, _| format!("{:.0}%", mark.value))
@@ -358,7 +359,7 @@ fn upright_plot(ui: &mut Ui, d: &PeriodData, today: NaiveDate) {
             );
             plot.line(
                 Line::new("7-day average", PlotPoints::new(trend))
-                    .color(theme::INK)
+                    .color(ink)
                     .width(2.0)
                     .allow_hover(false),
             );
@@ -370,7 +371,7 @@ fn slouch_plot(ui: &mut Ui, d: &PeriodData, today: NaiveDate) {
     ui.label(
         RichText::new("Slouched per day, minutes")
             .strong()
-            .color(theme::INK),
+            .color(theme::ink(ui)),
     );
     let top = d
         .chart
@@ -431,11 +432,11 @@ fn heat_map(ui: &mut Ui, d: &PeriodData) {
         ui.label(
             RichText::new("Upright by hour of day, % of calibrated time")
                 .strong()
-                .color(theme::INK),
+                .color(theme::ink(ui)),
         );
         for (pct, words) in [(0.0, "0%"), (50.0, "50%"), (100.0, "100%")] {
             swatch(ui, ramp(pct), Swatch::Square);
-            ui.label(RichText::new(words).small().color(theme::INK));
+            ui.label(RichText::new(words).small().color(theme::ink(ui)));
         }
         ui.label(RichText::new("blank: no data").small().color(theme::MUTED));
     });
