@@ -43,6 +43,20 @@ pub fn dedicated_cases(target: &str) -> u32 {
     u32::try_from((total * share / 1000).max(1)).unwrap_or(u32::MAX)
 }
 
+/// Cases per proptest runner: the run goes batch by batch (each with fresh random seeds), so a
+/// time limit stops it between batches with an exact count of the cases that passed.
+const BATCH_CASES: u32 = 20_000;
+
+/// The dedicated run's wall-time limit per target, seconds (`SPINEWATCH_FUZZ_SECONDS`; none
+/// when unset). A target that reaches it stops after its current batch and says how many of
+/// its cases ran: the count is then what the run proved, not the count asked for.
+fn time_limit_s() -> Option<f64> {
+    std::env::var("SPINEWATCH_FUZZ_SECONDS")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| *v > 0.0)
+}
+
 /// Runs `test` on `cases` inputs from `strategy` and panics with proptest's minimised input on
 /// the first failure. Prints the cases and the wall time (seen with `--nocapture`).
 pub fn run<S: Strategy>(
@@ -53,16 +67,29 @@ pub fn run<S: Strategy>(
 ) where
     S::Value: fmt::Debug,
 {
-    let mut runner = TestRunner::new(Config {
-        cases,
-        failure_persistence: None,
-        // Shrinking a hostile stream can take long; this many steps finds a short input.
-        max_shrink_iters: 4096,
-        ..Config::default()
-    });
     let started = Instant::now();
-    if let Err(e) = runner.run(&strategy, test) {
-        panic!("{target}: {e}");
+    let limit = time_limit_s();
+    let mut done = 0u32;
+    while done < cases {
+        let batch = (cases - done).min(BATCH_CASES);
+        let mut runner = TestRunner::new(Config {
+            cases: batch,
+            failure_persistence: None,
+            // Shrinking a hostile stream can take long; this many steps finds a short input.
+            max_shrink_iters: 4096,
+            ..Config::default()
+        });
+        if let Err(e) = runner.run(&strategy, &test) {
+            panic!("{target}: after {done} cases passed: {e}");
+        }
+        done += batch;
+        let elapsed = started.elapsed().as_secs_f64();
+        if done < cases && limit.is_some_and(|l| elapsed >= l) {
+            eprintln!(
+                "fuzz {target}: time limit: {done} of {cases} cases passed in {elapsed:.1} s"
+            );
+            return;
+        }
     }
     eprintln!(
         "fuzz {target}: {cases} cases passed in {:.1} s",
