@@ -355,6 +355,17 @@ fn merge(
 mod tests {
     use super::*;
 
+    /// Fuzz regression (tests/fuzz/config.rs, dedicated run): -3.59549788118996e-238 written by
+    /// `to_json` read back as -3.5954978811899595e-238 (serde_json's default float parser is not
+    /// correctly rounded), so saved settings did not reload as saved.
+    #[test]
+    fn saved_numbers_read_back_exactly() {
+        let mut c = Config::default();
+        c.moved.far_flexion_min_deg = -3.59549788118996e-238;
+        let back = Config::from_json_str(&c.to_json()).map(|l| l.config);
+        assert_eq!(back, Ok(c));
+    }
+
     /// Fuzz regressions (tests/fuzz/config.rs): an unknown key thousands of characters long was
     /// quoted whole in its warning, and 1e308 was printed with all its 309 digits.
     #[test]
