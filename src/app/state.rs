@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::posture::Config;
+use crate::posture::config::{message_short, quote_short};
 
 /// Allowed length of the banner's main "Snooze" button, minutes (the form reads this too).
 pub const SNOOZE_DEFAULT_MIN_RANGE: (u32, u32) = (5, 480);
@@ -157,7 +158,8 @@ impl Settings {
         ] {
             if parse_hhmm(t).is_none() {
                 return Err(SettingsError(format!(
-                    "quiet hours {name} '{t}' is not a time like 18:30"
+                    "quiet hours {name} '{}' is not a time like 18:30",
+                    quote_short(t)
                 )));
             }
         }
@@ -167,8 +169,9 @@ impl Settings {
     /// Parses a settings file's text. The posture part goes through [`Config::from_json_str`]
     /// (unknown keys warn, bad values are errors).
     pub fn from_json_str(text: &str) -> Result<(Settings, Vec<String>), SettingsError> {
-        let mut value: Value = serde_json::from_str(text)
-            .map_err(|e| SettingsError(format!("not valid JSON: {e}")))?;
+        let mut value: Value = serde_json::from_str(text).map_err(|e| {
+            SettingsError(format!("not valid JSON: {}", message_short(&e.to_string())))
+        })?;
         let mut warnings = Vec::new();
         let posture = match value.as_object_mut().and_then(|o| o.remove("posture")) {
             Some(p) => {
@@ -179,8 +182,12 @@ impl Settings {
             }
             None => Config::default(),
         };
-        let mut settings: Settings = serde_json::from_value(value)
-            .map_err(|e| SettingsError(format!("not a settings file: {e}")))?;
+        let mut settings: Settings = serde_json::from_value(value).map_err(|e| {
+            SettingsError(format!(
+                "not a settings file: {}",
+                message_short(&e.to_string())
+            ))
+        })?;
         settings.posture = posture;
         settings.validate()?;
         Ok((settings, warnings))
@@ -286,6 +293,34 @@ pub fn save_settings(path: &Path, settings: &Settings) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fuzz regression (tests/fuzz/config.rs): serde quotes a wrong value whole, so a 5000-byte
+    /// string where a number belongs gave a 5 KB message; and a quiet-hours time was quoted
+    /// whole too.
+    #[test]
+    fn a_long_wrong_value_gives_a_short_message() {
+        let long = "x".repeat(5000);
+        for text in [
+            format!(r#"{{"baud": "{long}"}}"#),
+            format!(r#"{{"quiet_hours": {{"start": "{long}"}}}}"#),
+            format!(r#"{{"posture": {{"{long}": 1}}}}"#),
+        ] {
+            let message = match Settings::from_json_str(&text) {
+                Err(e) => e.to_string(),
+                Ok((_, warnings)) => warnings.join("; "),
+            };
+            assert!(
+                !message.is_empty() && message.len() < 300,
+                "{}: {message}",
+                message.len()
+            );
+        }
+        let e = Settings::from_json_str(&format!(r#"{{"baud": "{long}"}}"#))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.ends_with("expected u32"), "{e}");
+    }
 
     #[test]
     fn defaults_round_trip_and_validate() {

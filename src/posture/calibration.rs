@@ -58,7 +58,8 @@ pub enum CalibrationError {
     LeanNotStraight { swerve_deg: f64, max_deg: f64 },
     /// With the sensor where it was, the lean went off to the side of the previous forward axis.
     LeanSideways { off_deg: f64, max_deg: f64 },
-    /// A stored calibration could not be read.
+    /// A stored calibration could not be read. `text` is its start (at most 60 characters): a
+    /// file's line may be 64 KiB long.
     Unreadable { text: String },
 }
 
@@ -241,7 +242,7 @@ impl Calibration {
     /// Reads the metadata form back; the vectors are re-normalised and made perpendicular.
     pub fn from_metadata(text: &str) -> Result<Self, CalibrationError> {
         let bad = || CalibrationError::Unreadable {
-            text: text.to_string(),
+            text: super::config::quote_short(text),
         };
         let mut up = None;
         let mut forward = None;
@@ -265,18 +266,47 @@ impl Calibration {
                 _ => return Err(bad()),
             }
         }
-        let up_s = up.and_then(|u| u.try_normalize(1e-9)).ok_or_else(bad)?;
+        let up_s = up.and_then(|u| direction(u, 1e-9)).ok_or_else(bad)?;
         let forward = forward.ok_or_else(bad)?;
-        let forward_s = (forward - up_s * forward.dot(&up_s))
-            .try_normalize(1e-6)
-            .ok_or_else(bad)?;
+        let forward_s = direction(forward - up_s * forward.dot(&up_s), 1e-6).ok_or_else(bad)?;
         Ok(Self { up_s, forward_s })
     }
+}
+
+/// `v` scaled to unit length; `None` if it is no longer than `min_norm` (no direction) or so
+/// long that its length overflows: `try_normalize` divides by an infinite norm and returns a
+/// zero vector for `1e308,1e308,1e308`, which then reads as a 90° slouch forever.
+fn direction(v: Vector3<f64>, min_norm: f64) -> Option<Vector3<f64>> {
+    let n = v.norm();
+    (n.is_finite() && n > min_norm).then(|| v / n)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fuzz regression (tests/fuzz/session.rs): `up=1e308,1e308,1e308` overflowed the norm to
+    /// infinity and normalised to a zero vector, accepted as a calibration that reads every pose
+    /// as a 90° slouch; the same for a forward vector. And an unreadable one was quoted whole.
+    #[test]
+    fn stored_vectors_whose_length_overflows_are_refused() {
+        for text in [
+            "up=1e308,1e308,1e308;forward=1,0,0",
+            "up=0,0,1;forward=1e308,1e308,0",
+        ] {
+            assert!(Calibration::from_metadata(text).is_err(), "{text}");
+        }
+        let c = Calibration::from_metadata("up=0,0,1e100;forward=1e100,0,0")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!((c.up_s().norm() - 1.0).abs() < 1e-12);
+        assert!((c.forward_s().norm() - 1.0).abs() < 1e-12);
+        let long = format!("up={}", "9".repeat(5000));
+        let e = Calibration::from_metadata(&long)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(!e.is_empty() && e.len() < 200, "{}", e.len());
+    }
 
     fn tilt(deg: f64, toward: Vector3<f64>) -> Vector3<f64> {
         // Up tilted away from `toward` (a forward lean moves up backwards).

@@ -174,13 +174,55 @@ impl fmt::Display for ConfigError {
                 value,
                 min,
                 max,
-            } => write!(f, "'{key}' is {value}, allowed range {min} to {max}"),
+            } => write!(
+                f,
+                "'{key}' is {}, allowed range {min} to {max}",
+                compact(*value)
+            ),
             Self::Inconsistent { message } => write!(f, "{message}"),
         }
     }
 }
 
 impl std::error::Error for ConfigError {}
+
+/// Characters of a key from the file quoted in a warning.
+const QUOTE_MAX_CHARS: usize = 60;
+
+/// `text` from a file for a message: at most [`QUOTE_MAX_CHARS`] characters, "…" when cut
+/// (a hand-edited file may hold a key thousands of characters long).
+pub(crate) fn quote_short(text: &str) -> String {
+    let mut out: String = text.chars().take(QUOTE_MAX_CHARS).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// A message from serde for a person, at most about 200 characters: serde quotes a wrong value
+/// whole (`invalid type: string "…5000 characters…", expected u32`), so a long one keeps its
+/// start and its end (what was expected) and loses the middle.
+pub(crate) fn message_short(text: &str) -> String {
+    const HEAD: usize = 120;
+    const TAIL: usize = 60;
+    let n = text.chars().count();
+    if n <= HEAD + TAIL + 3 {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(HEAD).collect();
+    let tail: String = text.chars().skip(n - TAIL).collect();
+    format!("{head} … {tail}")
+}
+
+/// `v` for a message: as written for ordinary values, in exponent form beyond (`1e308` rather
+/// than its 309 digits).
+fn compact(v: f64) -> String {
+    if v == 0.0 || (1e-6..1e16).contains(&v.abs()) {
+        v.to_string()
+    } else {
+        format!("{v:e}")
+    }
+}
 
 /// A loaded configuration and the warnings (unknown keys) met on the way.
 #[derive(Debug, Clone, PartialEq)]
@@ -194,7 +236,7 @@ impl Config {
     /// warning; a wrong type or an out-of-range value is an error naming the key.
     pub fn from_json_str(text: &str) -> Result<ConfigLoad, ConfigError> {
         let user: Value = serde_json::from_str(text).map_err(|e| ConfigError::Syntax {
-            message: e.to_string(),
+            message: message_short(&e.to_string()),
         })?;
         let mut merged =
             serde_json::to_value(Config::default()).map_err(|e| ConfigError::Syntax {
@@ -203,7 +245,7 @@ impl Config {
         let mut warnings = Vec::new();
         merge(&mut merged, &user, "", &mut warnings)?;
         let config: Config = serde_json::from_value(merged).map_err(|e| ConfigError::Syntax {
-            message: e.to_string(),
+            message: message_short(&e.to_string()),
         })?;
         config.validate()?;
         Ok(ConfigLoad { config, warnings })
@@ -283,7 +325,7 @@ fn merge(
             format!("{prefix}.{key}")
         };
         let Some(slot) = base.get_mut(key) else {
-            warnings.push(format!("unknown setting '{full}' ignored"));
+            warnings.push(format!("unknown setting '{}' ignored", quote_short(&full)));
             continue;
         };
         match (&*slot, value) {
@@ -312,6 +354,35 @@ fn merge(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fuzz regression (tests/fuzz/config.rs, dedicated run): -3.59549788118996e-238 written by
+    /// `to_json` read back as -3.5954978811899595e-238 (serde_json's default float parser is not
+    /// correctly rounded), so saved settings did not reload as saved.
+    #[test]
+    fn saved_numbers_read_back_exactly() {
+        let mut c = Config::default();
+        c.moved.far_flexion_min_deg = -3.59549788118996e-238;
+        let back = Config::from_json_str(&c.to_json()).map(|l| l.config);
+        assert_eq!(back, Ok(c));
+    }
+
+    /// Fuzz regressions (tests/fuzz/config.rs): an unknown key thousands of characters long was
+    /// quoted whole in its warning, and 1e308 was printed with all its 309 digits.
+    #[test]
+    fn messages_stay_short_whatever_the_file_holds() {
+        let key = "k".repeat(3000);
+        let l =
+            Config::from_json_str(&format!(r#"{{"{key}": 1}}"#)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(l.warnings.len(), 1);
+        assert!(l.warnings[0].len() < 100, "{}", l.warnings[0]);
+        let e = Config::from_json_str(r#"{"slouch_threshold_deg": 1e308}"#)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            e.as_deref(),
+            Some("'slouch_threshold_deg' is 1e308, allowed range 5 to 90")
+        );
+    }
 
     #[test]
     fn defaults_follow_the_guidance_and_validate() {

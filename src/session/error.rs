@@ -54,6 +54,11 @@ pub enum SessionErrorKind {
         previous_s: f64,
         found_s: f64,
     },
+    /// A row time beyond [`TIME_LIMIT_S`](super::reader::TIME_LIMIT_S) either way (a corrupt
+    /// field: no session spans centuries).
+    TimeOutOfRange {
+        value_s: f64,
+    },
 }
 
 impl SessionError {
@@ -122,6 +127,11 @@ impl fmt::Display for SessionError {
             } => write!(
                 f,
                 ": time jumps to {found_s} s from {previous_s} s and the next row comes back: a corrupt time"
+            ),
+            SessionErrorKind::TimeOutOfRange { value_s } => write!(
+                f,
+                ": time {value_s:e} s is beyond any session time (±{:e} s)",
+                super::reader::TIME_LIMIT_S
             ),
         }
     }

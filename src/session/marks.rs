@@ -13,6 +13,8 @@
 
 use std::fmt;
 
+use super::reader::TIME_LIMIT_S;
+
 /// A mark met between rows.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SessionMark {
@@ -58,9 +60,9 @@ impl SessionMark {
             let mut gap_s = None;
             for part in rest.split_whitespace() {
                 if let Some(v) = part.strip_prefix("time_s=") {
-                    t_s = v.parse::<f64>().ok().filter(|v| v.is_finite());
+                    t_s = seconds(v);
                 } else if let Some(v) = part.strip_prefix("gap_s=") {
-                    gap_s = v.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0);
+                    gap_s = seconds(v).filter(|v| *v >= 0.0);
                 }
             }
             return Some(SessionMark::SensorBack {
@@ -73,10 +75,15 @@ impl SessionMark {
     }
 }
 
-/// `time_s=12.5` → 12.5 (finite only).
+/// `time_s=12.5` → 12.5 (a time rows may have, see [`seconds`]).
 fn field(part: &str, name: &str) -> Option<f64> {
-    let value = part.trim().strip_prefix(name)?.strip_prefix('=')?;
-    value.parse::<f64>().ok().filter(|v| v.is_finite())
+    seconds(part.trim().strip_prefix(name)?.strip_prefix('=')?)
+}
+
+/// A time or a gap in seconds, within what a row's time may be (±[`TIME_LIMIT_S`]): a mark at
+/// 1e308 s is a corrupt line, and would overflow the history's millisecond times.
+fn seconds(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok().filter(|v| v.abs() <= TIME_LIMIT_S)
 }
 
 impl fmt::Display for SessionMark {
@@ -101,6 +108,22 @@ impl fmt::Display for SessionMark {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fuzz regression (tests/fuzz/import.rs): `# sensor_back time_s=1e308` was a mark, and its
+    /// time overflowed the history's millisecond arithmetic (a panic in a debug build, a date
+    /// centuries away in a release one). Times beyond what rows may hold are not marks.
+    #[test]
+    fn marks_at_absurd_times_are_not_marks() {
+        for text in [
+            "sensor_back time_s=1e308 gap_s=0",
+            "sensor_back time_s=1 gap_s=1e300",
+            "sensor_lost time_s=-1e20 reason=x",
+            "sensor_back time_s=nan gap_s=1",
+        ] {
+            assert_eq!(SessionMark::parse(text), None, "{text}");
+        }
+        assert!(SessionMark::parse("sensor_back time_s=1e9 gap_s=2").is_some());
+    }
 
     #[test]
     fn marks_round_trip_through_their_lines() {

@@ -33,7 +33,14 @@ impl SessionMeta {
     /// cannot be understood (the value is then kept in `other` so nothing is lost).
     pub fn set(&mut self, key: &str, value: &str) -> Option<String> {
         let value = value.trim();
-        let bad = |what: &str| Some(format!("metadata '{key}': {what}: '{value}'"));
+        // A value may be a whole 64 KiB line: the warning quotes its start only.
+        let bad = |what: &str| {
+            Some(format!(
+                "metadata '{}': {what}: '{}'",
+                short(key),
+                short(value)
+            ))
+        };
         match key {
             "format" => match value.parse() {
                 Ok(v) => self.format_version = Some(v),
@@ -90,6 +97,28 @@ impl SessionMeta {
     }
 }
 
+/// Characters of a key or value quoted in a warning.
+const QUOTE_MAX_CHARS: usize = 40;
+
+/// `text` cut to [`QUOTE_MAX_CHARS`] characters, with "…" when cut.
+fn short(text: &str) -> String {
+    let mut out: String = text.chars().take(QUOTE_MAX_CHARS).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// `v` for a message: as written for ordinary values, in exponent form beyond (`1e308` rather
+/// than its 309 digits).
+fn compact(v: f64) -> String {
+    if v == 0.0 || (1e-6..1e16).contains(&v.abs()) {
+        v.to_string()
+    } else {
+        format!("{v:e}")
+    }
+}
+
 /// The two calibration windows in session seconds: upright `U0:U1`, then forward lean `F0:F1`.
 ///
 /// Written `U0:U1,F0:F1`, the form of the replay's `--calibrate` option.
@@ -118,7 +147,9 @@ impl FromStr for CalibrationWindows {
             let b: f64 = b.trim().parse().map_err(|_| usage.to_string())?;
             if !(a.is_finite() && b.is_finite() && a >= 0.0 && b > a) {
                 return Err(format!(
-                    "{name} window {a}:{b} must start at or after 0 s and end after it starts"
+                    "{name} window {}:{} must start at or after 0 s and end after it starts",
+                    compact(a),
+                    compact(b)
                 ));
             }
             Ok((a, b))
@@ -131,7 +162,10 @@ impl FromStr for CalibrationWindows {
             return Err(format!(
                 "the forward-lean window {}:{} starts before the upright window {}:{} ends \
                  (expected U0:U1,F0:F1 with F0 >= U1)",
-                forward_s.0, forward_s.1, upright_s.0, upright_s.1
+                compact(forward_s.0),
+                compact(forward_s.1),
+                compact(upright_s.0),
+                compact(upright_s.1)
             ));
         }
         Ok(Self {
@@ -154,6 +188,19 @@ impl fmt::Display for CalibrationWindows {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fuzz regression (tests/fuzz/session.rs): a metadata value is a whole line (up to 64 KiB)
+    /// and its warning quoted it whole; windows at 1e308 were printed with all their digits.
+    #[test]
+    fn warnings_quote_a_short_prefix() {
+        let mut m = SessionMeta::default();
+        let w = m.set("rate_hz", &"x".repeat(3000)).unwrap_or_default();
+        assert!(w.starts_with("metadata 'rate_hz'") && w.len() < 150, "{w}");
+        let w = m
+            .set("calibration_windows", "0:1e308,1e308:inf")
+            .unwrap_or_default();
+        assert!(w.contains("1e308:inf") && w.len() < 200, "{w}");
+    }
 
     #[test]
     fn windows_parse_and_print_round_trip() {

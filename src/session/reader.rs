@@ -75,6 +75,11 @@ const JUMP_CHECK_S: f64 = 1.0;
 /// Physical limits of a row (the protocol's: a sensor beyond these is broken, not slouching).
 pub const ACCEL_LIMIT_G: f64 = crate::protocol::ACCEL_LIMIT_G;
 pub const GYRO_LIMIT_DPS: f64 = crate::protocol::GYRO_LIMIT_DPS;
+/// Largest row time magnitude, seconds (about 317 years). Session time starts at 0, and a file
+/// from elsewhere may count from the Unix epoch (about 1.8e9 s today); a time beyond this is a
+/// corrupt field. Why a bound at all: a session spanning 1e300 s overflows every millisecond
+/// count downstream (the history's UTC times, the import's overlap check).
+pub const TIME_LIMIT_S: f64 = 1e10;
 
 impl SessionReader<BufReader<File>> {
     /// Opens a file and reads its metadata and header.
@@ -301,6 +306,11 @@ impl<R: BufRead> SessionReader<R> {
             if let Some(Some(slot)) = self.slot_of.get(pos) {
                 let column = REQUIRED_COLUMNS[*slot];
                 match parse_f64(field.trim_ascii()) {
+                    Some(v) if *slot == 0 && v.abs() > TIME_LIMIT_S => {
+                        return Err(self
+                            .err(SessionErrorKind::TimeOutOfRange { value_s: v })
+                            .with_column(column));
+                    }
                     Some(v) if v.is_finite() => {
                         let limit = match *slot {
                             1..=3 => Some((ACCEL_LIMIT_G, "g")),
@@ -497,6 +507,37 @@ pub fn read_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fuzz regression (tests/fuzz/import.rs): a row at 1e300 s after one at 0.01 s was taken
+    /// (finite, and not a lone outlier since the next row went back further), and the import's
+    /// session end `start_ms + span_ms` overflowed. Such a time is a bad row naming its column.
+    #[test]
+    fn a_time_beyond_any_session_is_a_bad_row() {
+        let text = format!(
+            "{HEADER}0.01,0,0,0,0,0,0\n-0.49,0,0,0,0,0,0\n1e300,0,0,0,0,0,0\n-0.48,0,0,0,0,0,0"
+        );
+        let mut r = reader(&text)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .skip_bad_rows(true);
+        let times: Vec<f64> = r.by_ref().filter_map(Result::ok).map(|s| s.t_s).collect();
+        assert_eq!(times, [0.01]);
+        assert_eq!(r.skipped_rows().0, 3);
+        let e = all(&format!("{HEADER}0,0,0,1,0,0,0\n-1e11,0,0,1,0,0,0\n"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.starts_with("t.csv:3: column 'time_s': time -1e11 s is beyond"),
+            "{e}"
+        );
+        // The Unix epoch in seconds is a time some files count from: still read.
+        assert_eq!(
+            all(&format!("{HEADER}1.8e9,0,0,1,0,0,0\n"))
+                .map(|s| s.len())
+                .ok(),
+            Some(1)
+        );
+    }
 
     fn reader(text: &str) -> Result<SessionReader<&[u8]>, SessionError> {
         SessionReader::new(text.as_bytes(), Path::new("t.csv"))

@@ -222,9 +222,11 @@ impl<S: RecordSink> HistoryFeed<S> {
         &mut self.sink
     }
 
-    /// Session seconds to UTC milliseconds.
+    /// Session seconds to UTC milliseconds. Saturates rather than wraps: the readers bound the
+    /// times they hand on, but a wrapped time would be stored as a date centuries away.
     pub fn utc_ms(&self, t_s: f64) -> i64 {
-        self.base_ms + ((t_s - self.t0_s) * 1000.0).round() as i64
+        self.base_ms
+            .saturating_add(((t_s - self.t0_s) * 1000.0).round() as i64)
     }
 
     /// One classified sample at session time `t_s`. A sample earlier than the previous one, or
