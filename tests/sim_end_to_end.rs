@@ -7,7 +7,7 @@
 mod oracle;
 
 use oracle::{alerts, breaks};
-use spinewatch::pipeline::{Pipeline, WindowCapture};
+use spinewatch::pipeline::Pipeline;
 use spinewatch::posture::{Config, Event, EventKind};
 use spinewatch::sim::{ActivityKind, Script, Segment, SimOptions, Simulator};
 
@@ -31,24 +31,8 @@ fn run_script(script: Script, seed: u64, rate_hz: f64) -> DayResult {
         seed,
         ..Default::default()
     };
-    let windows = script
-        .calibration_windows()
-        .unwrap_or_else(|| panic!("a random day starts with the calibration poses"));
-
     // Pass 1: the filter through the calibration windows (as the replay does).
-    let mut pipeline = Pipeline::new(config.clone(), Some(rate_hz));
-    let mut capture = WindowCapture::default();
-    let mut ignored = Vec::new();
-    for (s, _) in Simulator::new(script.clone(), options.clone()) {
-        if s.t_s > windows.end_s() {
-            break;
-        }
-        let step = pipeline.process(&s, &mut ignored);
-        capture.add(&windows, &s, &step.pose);
-    }
-    let calibration = capture
-        .calibrate(&config, None)
-        .unwrap_or_else(|e| panic!("seed {seed}: calibration rejected: {e}"));
+    let calibration = oracle::calibration(&script, &options, &config);
 
     // Pass 2: the whole day.
     let mut pipeline = Pipeline::new(config, Some(rate_hz));

@@ -29,10 +29,9 @@ use spinewatch::app::clock::SystemClock;
 use spinewatch::app::engine::StartSource;
 use spinewatch::app::notifier::MemoryNotifier;
 use spinewatch::app::{Command, Engine, EngineOptions, Paths, Settings};
-use spinewatch::pipeline::{Pipeline, WindowCapture};
 use spinewatch::posture::{Config, PostureState};
 use spinewatch::session::SessionReader;
-use spinewatch::sim::{Mount, Script, SimOptions, Simulator};
+use spinewatch::sim::{Mount, Script, SimOptions};
 use spinewatch::store::query::Figures;
 use spinewatch::store::{Days, History, HistoryOptions};
 
@@ -99,28 +98,6 @@ fn device_options(seed: u64) -> SimOptions {
     }
 }
 
-/// The wearer's calibration from the script's own calibration poses (what the wizard would
-/// have stored), as the settings keep it.
-fn calibration_of(script: &Script, options: &SimOptions, config: &Config) -> String {
-    let windows = script
-        .calibration_windows()
-        .unwrap_or_else(|| panic!("a random day starts with its calibration poses"));
-    let mut pipeline = Pipeline::new(config.clone(), Some(RATE_HZ));
-    let mut capture = WindowCapture::default();
-    let mut ignored = Vec::new();
-    for (s, _) in Simulator::new(script.clone(), options.clone()) {
-        if s.t_s > windows.end_s() {
-            break;
-        }
-        let step = pipeline.process(&s, &mut ignored);
-        capture.add(&windows, &s, &step.pose);
-    }
-    capture
-        .calibrate(config, None)
-        .unwrap_or_else(|e| panic!("calibration rejected: {e}"))
-        .to_metadata()
-}
-
 fn recorded_samples(sessions_dir: &Path) -> (PathBuf, u64) {
     let files: Vec<PathBuf> = std::fs::read_dir(sessions_dir)
         .unwrap_or_else(|e| panic!("{}: {e}", sessions_dir.display()))
@@ -167,7 +144,7 @@ fn soak(minutes: f64, seed: u64) -> Soak {
     let link = dir.path().join("sensor-link");
     let settings = Settings {
         port: Some(link.display().to_string()),
-        calibration: Some(calibration_of(&script, &options, &config)),
+        calibration: Some(oracle::calibration(&script, &options, &config).to_metadata()),
         notifications: false,
         ..Settings::default()
     };

@@ -4,7 +4,8 @@
 
 #![allow(dead_code)]
 
-use spinewatch::posture::{Config, Event, EventKind, PostureState, Rules};
+use spinewatch::pipeline::{Pipeline, WindowCapture};
+use spinewatch::posture::{Calibration, Config, Event, EventKind, PostureState, Rules};
 use spinewatch::sim::{Script, SimOptions, Simulator};
 
 /// The ideal monitor's events and its time per state, s (indexed by `PostureState::index`).
@@ -61,4 +62,25 @@ pub fn breaks(events: &[Event]) -> Vec<f64> {
             _ => None,
         })
         .collect()
+}
+
+/// The wearer's calibration from the script's own calibration poses, as the replay takes it:
+/// the filter run through the calibration windows, the poses captured, then calibrated.
+pub fn calibration(script: &Script, options: &SimOptions, config: &Config) -> Calibration {
+    let windows = script
+        .calibration_windows()
+        .unwrap_or_else(|| panic!("a random day starts with its calibration poses"));
+    let mut pipeline = Pipeline::new(config.clone(), Some(options.rate_hz));
+    let mut capture = WindowCapture::default();
+    let mut ignored = Vec::new();
+    for (s, _) in Simulator::new(script.clone(), options.clone()) {
+        if s.t_s > windows.end_s() {
+            break;
+        }
+        let step = pipeline.process(&s, &mut ignored);
+        capture.add(&windows, &s, &step.pose);
+    }
+    capture
+        .calibrate(config, None)
+        .unwrap_or_else(|e| panic!("calibration rejected: {e}"))
 }
