@@ -9,6 +9,8 @@ use spinewatch::cli::{Cli, run};
 const EXIT_BAD_INPUT: u8 = 2;
 
 fn main() -> ExitCode {
+    // Before any thread starts: the app runs all day (see `app::allocator`).
+    spinewatch::app::allocator::use_one_arena();
     init_logging();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

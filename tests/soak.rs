@@ -29,11 +29,11 @@ use spinewatch::app::clock::SystemClock;
 use spinewatch::app::engine::StartSource;
 use spinewatch::app::notifier::MemoryNotifier;
 use spinewatch::app::{Command, Engine, EngineOptions, Paths, Settings};
-use spinewatch::posture::{Config, PostureState};
+use spinewatch::posture::{Config, EventKind, PostureState};
 use spinewatch::session::SessionReader;
 use spinewatch::sim::{Mount, Script, SimOptions};
 use spinewatch::store::query::Figures;
-use spinewatch::store::{Days, History, HistoryOptions};
+use spinewatch::store::{Days, History, HistoryOptions, StoreError};
 
 use proc::Proc;
 
@@ -131,11 +131,15 @@ struct Soak {
     /// time.
     rss: Vec<(f64, u64, u64)>,
     figures: Figures,
+    /// First slouch alerts (not repeats) in the history, s after the session's start.
+    history_alerts_s: Vec<f64>,
     ideal: oracle::Ideal,
     notices: Vec<String>,
 }
 
 fn soak(minutes: f64, seed: u64) -> Soak {
+    // As `main` does, before the engine's threads start.
+    assert!(spinewatch::app::allocator::use_one_arena());
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let paths = Paths::under(dir.path());
     let config = Config::default();
@@ -244,6 +248,23 @@ fn soak(minutes: f64, seed: u64) -> Soak {
         .unwrap_or_else(|e| panic!("history query: {e}"))
         .totals
         .figures;
+    let history_alerts_s = history
+        .read(|c| {
+            let sql = |source| StoreError::Sql {
+                doing: "listing the alerts",
+                source,
+            };
+            let mut q = c
+                .prepare(
+                    "SELECT (a.at_ms - s.start_ms) / 1000.0 + s.t0_s FROM alerts a \
+                     JOIN sessions s ON s.id = a.session_id \
+                     WHERE a.kind = 'slouch_alert' AND a.repeat = 0 ORDER BY a.at_ms",
+                )
+                .map_err(sql)?;
+            let rows = q.query_map([], |r| r.get::<_, f64>(0)).map_err(sql)?;
+            rows.collect::<Result<Vec<f64>, _>>().map_err(sql)
+        })
+        .unwrap_or_else(|e| panic!("history alerts: {e}"));
     let ideal = oracle::ideal(&script, &options, &config);
     Soak {
         wall,
@@ -254,6 +275,7 @@ fn soak(minutes: f64, seed: u64) -> Soak {
         malformed: stats.malformed_lines,
         rss,
         figures,
+        history_alerts_s,
         ideal,
         notices,
     }
@@ -271,7 +293,15 @@ fn rss_at(rss: &[(f64, u64, u64)], hours: f64) -> (u64, u64) {
 fn check(minutes: f64, seed: u64, warm_up_h: f64) {
     let s = soak(minutes, seed);
     let f = &s.figures;
+    // First alerts (the times are compared) and all of them with their repeats (the history's
+    // figure counts every alert the wearer got).
     let ideal_alerts = oracle::alerts(&s.ideal.events);
+    let ideal_all_alerts = s
+        .ideal
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::SlouchAlert { .. }))
+        .count();
     let ideal_breaks = oracle::breaks(&s.ideal.events);
     let slouched_ideal = s.ideal.state_s[PostureState::Slouched.index()];
     let ((warm, warm_ring), (end, end_ring)) =
@@ -298,10 +328,12 @@ fn check(minutes: f64, seed: u64, warm_up_h: f64) {
     );
     println!(
         "  history: monitored {:.0} s, slouched {:.0} s (ideal {slouched_ideal:.0} s), \
-         {} alerts (ideal {}), {} breaks (ideal {}), {} reminders",
+         {} alerts with repeats (ideal {ideal_all_alerts}), {} first alerts (ideal {}), \
+         {} breaks (ideal {}), {} reminders",
         f.monitored_s,
         f.state_s.slouched,
         f.slouch_alerts,
+        s.history_alerts_s.len(),
         ideal_alerts.len(),
         f.breaks_taken,
         ideal_breaks.len(),
@@ -309,6 +341,21 @@ fn check(minutes: f64, seed: u64, warm_up_h: f64) {
     );
     for (h, kb, ring) in s.rss.iter().step_by((s.rss.len() / 12).max(1)) {
         println!("    {h:6.2} h  {kb} kB (ring {ring} kB)");
+    }
+
+    let late = |(h, i): (&f64, &f64)| (h - i).abs() > 5.0;
+    if s.history_alerts_s.len() != ideal_alerts.len()
+        || s.history_alerts_s.iter().zip(&ideal_alerts).any(late)
+    {
+        println!("  first slouch alerts, history vs ideal (s):");
+        for i in 0..s.history_alerts_s.len().max(ideal_alerts.len()) {
+            let show = |v: Option<&f64>| v.map_or("-".to_string(), |t| format!("{t:.1}"));
+            println!(
+                "    {:>10} {:>10}",
+                show(s.history_alerts_s.get(i)),
+                show(ideal_alerts.get(i))
+            );
+        }
     }
 
     // Every sample accounted for: what the device delivered intact is in the recording; what
@@ -329,10 +376,20 @@ fn check(minutes: f64, seed: u64, warm_up_h: f64) {
         f.monitored_s
     );
     assert_eq!(
-        f.slouch_alerts as usize,
-        ideal_alerts.len(),
-        "slouch alerts"
+        f.slouch_alerts as usize, ideal_all_alerts,
+        "slouch alerts with repeats"
     );
+    assert_eq!(
+        s.history_alerts_s.len(),
+        ideal_alerts.len(),
+        "first slouch alerts"
+    );
+    for (h, i) in s.history_alerts_s.iter().zip(&ideal_alerts) {
+        assert!(
+            (h - i).abs() <= 5.0,
+            "a first slouch alert at {h:.1} s, ideally at {i:.1} s"
+        );
+    }
     assert_eq!(f.breaks_taken as usize, ideal_breaks.len(), "breaks taken");
     assert!(
         (f.state_s.slouched - slouched_ideal).abs() <= 0.05 * slouched_ideal + 60.0,

@@ -4,6 +4,7 @@
 //! tested without a window.
 
 pub mod alerts;
+pub mod allocator;
 pub mod clock;
 pub mod command;
 pub mod engine;
