@@ -32,7 +32,7 @@ use super::clock::Clock;
 use super::command::{Command, SourceChoice};
 use super::notifier::Notifier;
 use super::ports;
-use super::publish::{Publisher, lock};
+use super::publish::{Publisher, lock, tick_interval};
 use super::recording::{RecordingControl, list_sessions};
 use super::replay_control::{ReplayControl, Seek};
 use super::snooze::SnoozePolicy;
@@ -364,13 +364,13 @@ impl Engine {
             })
     }
 
-    /// Sleeps until the source wants polling again or a command arrives.
+    /// Sleeps until the next round is due (the source's wish, paced by whether the window
+    /// shows: [`tick_interval`]) or a command arrives.
     fn wait(&mut self) {
-        let interval = self
-            .active
-            .source_ref()
-            .poll_interval()
-            .min(Duration::from_millis(100));
+        let interval = tick_interval(
+            self.active.source_ref().poll_interval(),
+            self.publisher.visible(),
+        );
         if interval.is_zero() {
             return;
         }

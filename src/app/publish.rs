@@ -16,6 +16,27 @@ pub const LIVE_REPAINT_EVERY: Duration = Duration::from_millis(250);
 /// While the window is hidden, live data is published at most this often (nothing draws it;
 /// the tray's tooltip and a window shown again read it). Urgent changes go at once.
 pub const HIDDEN_PUBLISH_EVERY: Duration = Duration::from_secs(1);
+/// The engine polls a paced source at most this often while the window shows: 20 rounds a
+/// second, five times the live repaint rate, so a snapshot is never more than 50 ms old when
+/// the wearer moves the mouse. A sensor at 1 kHz brings 50 samples a round (its ring holds
+/// about 14 s).
+pub const VISIBLE_TICK: Duration = Duration::from_millis(50);
+/// ... and while it is hidden: 10 rounds a second. An alert then comes at most 0.1 s later;
+/// its delay is a minute or more. Each round costs a wake-up, the housekeeping and a publish
+/// check whatever it brings, so fewer rounds are most of a hidden window's cost (issue 7:
+/// 50 rounds a second took 0.53 % of a core with the demo, more than the loop they replaced).
+pub const HIDDEN_TICK: Duration = Duration::from_millis(100);
+
+/// How long the engine may sleep before its next round, given what the source asks for
+/// (`Duration::ZERO`: unpaced, as fast as it goes, e.g. a replay at max speed or a seek) and
+/// whether the window shows. A command wakes it at once either way.
+pub fn tick_interval(source_wants: Duration, visible: bool) -> Duration {
+    if source_wants.is_zero() {
+        return Duration::ZERO;
+    }
+    let floor = if visible { VISIBLE_TICK } else { HIDDEN_TICK };
+    source_wants.clamp(floor, HIDDEN_TICK)
+}
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -63,6 +84,11 @@ impl Publisher {
             last_wake: None,
             last_hidden: None,
         }
+    }
+
+    /// Whether the window shows (the UI says so through the engine handle).
+    pub fn visible(&self) -> bool {
+        self.visible.load(Ordering::Relaxed)
     }
 
     /// Whether a snapshot is due at `now` (monotonic): every change while the window shows,
@@ -128,6 +154,20 @@ impl Publisher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_engine_rounds_are_paced_by_the_window_unless_the_source_is_unpaced() {
+        let ms = Duration::from_millis;
+        // Live sources ask for 20 ms; a replay at 1x for 10 ms, paused for 50 ms.
+        assert_eq!(tick_interval(ms(20), true), VISIBLE_TICK);
+        assert_eq!(tick_interval(ms(20), false), HIDDEN_TICK);
+        assert_eq!(tick_interval(ms(10), true), VISIBLE_TICK);
+        assert_eq!(tick_interval(ms(50), false), HIDDEN_TICK);
+        // Never longer than a hidden round, and unpaced stays unpaced.
+        assert_eq!(tick_interval(Duration::from_secs(5), true), HIDDEN_TICK);
+        assert_eq!(tick_interval(Duration::ZERO, false), Duration::ZERO);
+        assert_eq!(tick_interval(Duration::ZERO, true), Duration::ZERO);
+    }
     use crate::app::state::Settings;
 
     #[test]

@@ -48,15 +48,18 @@ pub fn parse_hhmm(text: &str) -> Option<u32> {
 impl QuietHours {
     /// Whether `minute_of_day` (0–1439) falls inside, when enabled and valid.
     pub fn contains(&self, minute_of_day: u32) -> bool {
+        // Asked every engine round: no parsing while they are off.
+        if !self.enabled {
+            return false;
+        }
         let (Some(a), Some(b)) = (parse_hhmm(&self.start), parse_hhmm(&self.end)) else {
             return false;
         };
-        self.enabled
-            && if a <= b {
-                (a..b).contains(&minute_of_day)
-            } else {
-                minute_of_day >= a || minute_of_day < b
-            }
+        if a <= b {
+            (a..b).contains(&minute_of_day)
+        } else {
+            minute_of_day >= a || minute_of_day < b
+        }
     }
 }
 
