@@ -85,6 +85,11 @@ impl Framer {
         }
     }
 
+    /// Bytes allocated for split records (the buffer never grows past [`MAX_LINE_LEN`]).
+    pub(super) fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Adds bytes of a record that continues past the current chunk, enforcing the length bound.
     fn append(&mut self, bytes: &[u8]) {
         if bytes.is_empty() {
@@ -178,6 +183,24 @@ mod tests {
             assert_eq!(stats.malformed_lines, 2); // binary garbage, partial line
             assert_eq!(stats.sequence_gaps, 0);
         }
+    }
+
+    #[test]
+    fn the_buffer_never_grows_past_the_line_limit() {
+        let mut d = Decoder::new(DecoderSettings::default());
+        let start = d.buffer_capacity();
+        assert!(start >= MAX_LINE_LEN);
+        // 1 MB without a terminator in odd chunks, then short split records.
+        let junk: Vec<u8> = (0..1_000_000u32)
+            .map(|i| b"0123456789,.-x"[(i % 14) as usize])
+            .collect();
+        for chunk in junk.chunks(4093) {
+            d.push(chunk, &mut |_| panic!("no frame expected"));
+            assert_eq!(d.buffer_capacity(), start);
+        }
+        d.push(b"\n", &mut |_| panic!("no frame expected"));
+        assert_eq!(d.stats().overlong_lines, 1);
+        assert_eq!(d.buffer_capacity(), start);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use super::framing::Framer;
 use super::infer::{Reading, Recogniser, UNITS_WINDOW, Verdict};
 use super::record::{Layout, PlainSample, Record, Stamp, check_limits};
 use super::units::{Units, UnitsStatus};
-use super::{PLAIN_TIME_MAX_S, RATE_HZ_MAX, TIME_JUMP_SLACK_US, plain, sw1};
+use super::{PLAIN_TIME_MAX_S, RATE_HZ_MAX, TIME_JUMP_SLACK_US, foreign, plain, sw1};
 
 /// How the decoder interprets what the line itself does not say.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -96,6 +96,10 @@ pub struct DecoderStats {
     pub sample_lines: u64,
     /// Plain samples dropped because their units could not be recognised.
     pub units_unrecognised: u64,
+    /// `$` lines of another device's protocol: NMEA 0183 sentences with a valid XOR checksum
+    /// (a GPS on the port). Also counted in `malformed_lines`; a source tells "wrong device"
+    /// from "wrong baud rate" by it.
+    pub foreign_lines: u64,
 }
 
 /// Streaming decoder of the spinewatch line protocol (and the accepted legacy formats).
@@ -365,6 +369,13 @@ impl Decoder {
     pub fn pending_len(&self) -> usize {
         self.framer.pending_len()
     }
+
+    /// Bytes the decoder holds allocated for a line split across pushes: at most
+    /// [`MAX_LINE_LEN`](super::MAX_LINE_LEN) whatever arrives, so memory stays bounded (tests
+    /// check it under floods of garbage and overlong lines).
+    pub fn buffer_capacity(&self) -> usize {
+        self.framer.capacity()
+    }
 }
 
 impl State {
@@ -411,6 +422,11 @@ impl State {
         let record = match line.strip_prefix(b"$") {
             Some(body) => {
                 let record = sw1::parse_sw1(body);
+                if matches!(record, Err(DecodeError::UnsupportedVersion))
+                    && foreign::is_nmea_sentence(line)
+                {
+                    bump(&mut self.stats.foreign_lines);
+                }
                 // Any record past its checksum proves a protocol device: what plain samples
                 // were held before it were line noise.
                 if record.is_ok() && !self.speaks_sw1 {
@@ -639,6 +655,20 @@ mod tests {
     use super::*;
     use crate::protocol::DeviceIdentity;
     use crate::protocol::encode_identity;
+
+    #[test]
+    fn nmea_sentences_are_counted_as_foreign_and_malformed() {
+        let mut bytes = b"$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\r\n\
+            $GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W*6A\r\n\
+            $GPGGA,123519*00\r\n$XYZ\r\n"
+            .to_vec();
+        bytes.extend(line(&sample(1, 10_000, [0.0; 3], [0.0; 3])));
+        let (frames, stats) = decode(&bytes);
+        assert_eq!(samples(&frames).len(), 1);
+        // Two real sentences; a bad XOR and a bare `$` tag are noise, not another device.
+        assert_eq!(stats.foreign_lines, 2, "{stats:?}");
+        assert_eq!(stats.malformed_lines, 4, "{stats:?}");
+    }
 
     #[test]
     fn rollover_is_unwrapped() {
