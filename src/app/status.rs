@@ -37,8 +37,10 @@ pub fn link_counts(stats: &LinkStats) -> Vec<String> {
         format!("{} dropped", stats.dropped_samples),
         format!("{} checksum errors", stats.checksum_failures),
     ];
-    if stats.malformed_lines > 0 {
-        parts.push(format!("{} unreadable lines", stats.malformed_lines));
+    match stats.malformed_lines {
+        0 => {}
+        1 => parts.push("1 unreadable line".into()),
+        n => parts.push(format!("{n} unreadable lines")),
     }
     parts
 }
@@ -93,6 +95,11 @@ mod tests {
             link_counts(&stats),
             ["3 dropped", "2 checksum errors", "17 unreadable lines"]
         );
+        let one = LinkStats {
+            malformed_lines: 1,
+            ..LinkStats::default()
+        };
+        assert_eq!(link_counts(&one)[2], "1 unreadable line");
     }
 
     #[test]

@@ -77,7 +77,8 @@ pub struct DecoderStats {
     /// Lines rejected for any other reason: bad syntax, field count, number, range, token,
     /// unsupported `$` prefix, binary garbage, a line cut short by a following `$` (dropped).
     pub malformed_lines: u64,
-    /// Lines longer than [`MAX_LINE_LEN`](super::MAX_LINE_LEN) bytes (dropped).
+    /// Lines longer than [`MAX_LINE_LEN`](super::MAX_LINE_LEN) bytes (dropped), counted as soon
+    /// as they pass it: a stream that never ends a line (a wrong baud rate) shows at once.
     pub overlong_lines: u64,
     /// Harmless lines skipped: free text such as a sketch's start-up banner, and checksum-valid
     /// `$SW1` records of a type this version does not know (forward compatibility).
@@ -295,6 +296,7 @@ impl Decoder {
         let state = &mut self.state;
         self.framer
             .push(bytes, &mut |record| state.take_record(record, sink));
+        self.state.stats.overlong_lines = self.framer.overlong();
     }
 
     /// Treats buffered bytes as a complete line (end of a file or of a replay) and decodes them.
@@ -311,6 +313,7 @@ impl Decoder {
         let state = &mut self.state;
         self.framer
             .flush(&mut |record| state.take_record(record, sink));
+        state.stats.overlong_lines = self.framer.overlong();
         // The stream ended: what is held is judged on what there is.
         state.judge_units(sink);
     }
@@ -389,7 +392,8 @@ impl State {
         let stats = &mut self.stats;
         match error {
             DecodeError::ChecksumMismatch { .. } => bump(&mut stats.checksum_failures),
-            DecodeError::LineTooLong { .. } => bump(&mut stats.overlong_lines),
+            // Counted by the framer when the line passed the limit.
+            DecodeError::LineTooLong { .. } => {}
             _ => bump(&mut stats.malformed_lines),
         }
         self.report(error, sink);
