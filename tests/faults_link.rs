@@ -33,7 +33,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serialport::{SerialPort, TTYPort};
-use spinewatch::app::status;
+use spinewatch::app::clock::SystemClock;
+use spinewatch::app::engine::StartSource;
+use spinewatch::app::notifier::MemoryNotifier;
+use spinewatch::app::{Command, Engine, EngineOptions, Paths, Settings, status};
 use spinewatch::protocol::{
     DeviceIdentity, LineFormat, MAX_LINE_LEN, SampleFrame, encode_identity, encode_sample,
 };
@@ -827,6 +830,7 @@ fn device_lines(for_s: f64, baud: u32) -> Vec<(Duration, Vec<u8>)> {
 
 #[test]
 fn the_uart_emulation_at_the_right_rate_is_the_stream_itself() {
+    let _lock = side_by_side();
     let lines = device_lines(0.5, 115_200);
     let sent: Vec<u8> = lines.iter().flat_map(|(_, l)| l.clone()).collect();
     let read: Vec<u8> = garbled(&lines, 115_200, 115_200)
@@ -1165,15 +1169,103 @@ fn a_device_streaming_five_times_its_announced_rate_loses_nothing_and_keeps_up()
         run.max_backlog_bytes,
         run.max_buffer_capacity,
     );
+    // Bounds with room for a busy machine (a backlog that grows would pass them in seconds).
     assert!(
-        last_s < first_s + 0.02,
+        last_s < first_s + 0.05,
         "latency grew: {first_s} s -> {last_s} s"
     );
-    assert!(worst_s < 0.5, "worst latency {worst_s} s");
-    // At most about a quarter second of 500 Hz lines waiting, ever.
+    assert!(worst_s < 1.0, "worst latency {worst_s} s");
+    // At most about a second of 500 Hz lines waiting, ever (the reader's ring holds 1 MB).
     assert!(
-        run.max_backlog_bytes < 10_000,
+        run.max_backlog_bytes < 32_768,
         "{} bytes behind",
         run.max_backlog_bytes
+    );
+}
+
+#[test]
+fn the_window_shows_the_real_rate_of_a_device_faster_than_it_says() {
+    let _lock = side_by_side();
+    // The whole engine on its pipeline thread, reading the pty as the app does: announces
+    // 100 Hz, sends 500 Hz for 5 s.
+    const SAMPLES: u32 = 2500;
+    let mut units = vec![identity_line(100)];
+    units.extend((0..SAMPLES).map(|seq| sample_line(seq, 2000)));
+    let device = Device::play(paced(units, Duration::from_millis(2)));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+    let paths = Paths::under(dir.path());
+    let settings = Settings {
+        port: Some(device.path.clone()),
+        notifications: false,
+        ..Settings::default()
+    };
+    if let Some(parent) = paths.settings_file.parent() {
+        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let json = serde_json::to_string_pretty(&settings).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&paths.settings_file, json).unwrap_or_else(|e| panic!("{e}"));
+    let (engine, handle) = Engine::new(
+        EngineOptions {
+            paths: paths.clone(),
+            start: StartSource::Auto,
+            replay_batch: 1000,
+            persist: false,
+            demo_seed: 1,
+        },
+        Box::new(SystemClock::new()),
+        Box::new(MemoryNotifier::default()),
+    );
+    handle.set_visible(true);
+    let thread = engine
+        .spawn()
+        .unwrap_or_else(|e| panic!("pipeline thread: {e}"));
+    let started = Instant::now();
+    let mut seen = None;
+    while !device.done_writing() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "device still sending"
+        );
+        thread::sleep(Duration::from_millis(200));
+        let now = handle.read(|s| {
+            (
+                s.measured_rate_hz,
+                s.source.rate_hz,
+                s.link.clone(),
+                s.link_stats,
+                status::status_line(s),
+            )
+        });
+        if now.0.is_some() {
+            seen = Some(now);
+        }
+    }
+    handle.send(Command::Shutdown);
+    thread
+        .join()
+        .unwrap_or_else(|_| panic!("the pipeline thread panicked"));
+    drop(device);
+    let (measured, stated, link, stats, line) =
+        seen.unwrap_or_else(|| panic!("no rate measured in 5 s"));
+    eprintln!(
+        "5x rate in the window: measured {measured:?} Hz, stated {stated:?} Hz, {link:?}, \
+         {stats:?}; status: {line}"
+    );
+    let measured = measured.unwrap_or_default();
+    assert!((475.0..=525.0).contains(&measured), "{measured} Hz");
+    assert_eq!(stated, Some(100.0));
+    assert_eq!(link, LinkState::Connected);
+    assert_eq!(
+        (
+            stats.dropped_samples,
+            stats.malformed_lines,
+            stats.time_jumps
+        ),
+        (0, 0, 0),
+        "{stats:?}"
+    );
+    assert!(
+        line.contains(&format!("{measured:.0} Hz")) && !line.contains("100 Hz"),
+        "the status shows the real rate: {line}"
     );
 }
