@@ -15,6 +15,9 @@
 //! 3. memory stays bounded: the decoder's line buffer keeps its capacity, and the process's
 //!    anonymous resident memory stays flat through a long run of the fault.
 //!
+//! One more test runs the whole engine on its pipeline thread, as the window does, to check that
+//! the status line shows the real rate of a device streaming 5× what it announces.
+//!
 //! Overlong lines before any sample are in `tests/sensors_link.rs`; here they are mixed with
 //! samples, in every shape, and flood the link for megabytes.
 //!
