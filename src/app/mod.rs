@@ -16,6 +16,7 @@ pub mod replay_control;
 pub mod snooze;
 pub mod sound;
 pub mod state;
+pub mod status;
 pub mod store;
 pub mod today;
 pub mod view;

@@ -6,8 +6,9 @@
 //!
 //! A record that lies wholly inside one pushed chunk is handed on in place; only a record split
 //! across chunks is copied, into a buffer bounded by [`MAX_LINE_LEN`] bytes. A longer record is
-//! dropped up to its terminator and reported as [`DecodeError::LineTooLong`] with its full
-//! length in bytes, so a stream of garbage without terminators cannot grow memory. Nothing here
+//! counted the moment it passes the bound, dropped up to its terminator and reported there as
+//! [`DecodeError::LineTooLong`] with its full length in bytes, so a stream of garbage without
+//! terminators cannot grow memory and still shows in the counts. Nothing here
 //! looks inside a record: that is [`sw1`](super::sw1)'s and [`plain`](super::plain)'s job.
 
 use super::MAX_LINE_LEN;
@@ -22,6 +23,10 @@ pub(super) struct Framer {
     discarding: bool,
     /// Length of the overlong record so far in bytes, for the error report.
     discarded_len: usize,
+    /// Records that passed [`MAX_LINE_LEN`], counted the moment they pass it (saturating).
+    /// Why not at their end: bytes that never end a line — a wrong baud rate, a binary
+    /// protocol — would otherwise never be counted, and the status would show a clean link.
+    overlong: u64,
 }
 
 impl Framer {
@@ -31,6 +36,7 @@ impl Framer {
             buf: Vec::with_capacity(MAX_LINE_LEN),
             discarding: false,
             discarded_len: 0,
+            overlong: 0,
         }
     }
 
@@ -85,6 +91,16 @@ impl Framer {
         }
     }
 
+    /// Records that passed [`MAX_LINE_LEN`] so far, the one still arriving included.
+    pub(super) fn overlong(&self) -> u64 {
+        self.overlong
+    }
+
+    /// Bytes allocated for split records (the buffer never grows past [`MAX_LINE_LEN`]).
+    pub(super) fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Adds bytes of a record that continues past the current chunk, enforcing the length bound.
     fn append(&mut self, bytes: &[u8]) {
         if bytes.is_empty() {
@@ -93,6 +109,7 @@ impl Framer {
         if self.discarding {
             self.discarded_len = self.discarded_len.saturating_add(bytes.len());
         } else if self.buf.len().saturating_add(bytes.len()) > MAX_LINE_LEN {
+            self.overlong = self.overlong.saturating_add(1);
             self.discarding = true;
             self.discarded_len = self.buf.len().saturating_add(bytes.len());
             self.buf.clear();
@@ -105,6 +122,7 @@ impl Framer {
     fn end_record<F: FnMut(Result<&[u8], DecodeError>)>(&mut self, tail: &[u8], on_record: &mut F) {
         if self.buf.is_empty() && !self.discarding {
             if tail.len() > MAX_LINE_LEN {
+                self.overlong = self.overlong.saturating_add(1);
                 on_record(Err(DecodeError::LineTooLong {
                     len: tail.len(),
                     max: MAX_LINE_LEN,
@@ -178,6 +196,53 @@ mod tests {
             assert_eq!(stats.malformed_lines, 2); // binary garbage, partial line
             assert_eq!(stats.sequence_gaps, 0);
         }
+    }
+
+    #[test]
+    fn the_buffer_never_grows_past_the_line_limit() {
+        let mut d = Decoder::new(DecoderSettings::default());
+        let start = d.buffer_capacity();
+        assert!(start >= MAX_LINE_LEN);
+        // 1 MB without a terminator in odd chunks, then short split records.
+        let junk: Vec<u8> = (0..1_000_000u32)
+            .map(|i| b"0123456789,.-x"[(i % 14) as usize])
+            .collect();
+        for chunk in junk.chunks(4093) {
+            d.push(chunk, &mut |_| panic!("no frame expected"));
+            assert_eq!(d.buffer_capacity(), start);
+        }
+        d.push(b"\n", &mut |_| panic!("no frame expected"));
+        assert_eq!(d.stats().overlong_lines, 1);
+        assert_eq!(d.buffer_capacity(), start);
+    }
+
+    #[test]
+    fn an_overlong_line_counts_as_soon_as_it_passes_the_limit() {
+        // Noise without a line end (a wrong baud rate): counted at once, not at its end.
+        let mut d = Decoder::new(DecoderSettings::default());
+        d.push(&[0x9a; MAX_LINE_LEN], &mut |_| panic!("no frame expected"));
+        assert_eq!(d.stats().overlong_lines, 0);
+        d.push(&[0x9a; 10_000], &mut |_| panic!("no frame expected"));
+        assert_eq!(d.stats().overlong_lines, 1);
+        let mut errors = Vec::new();
+        d.push_events(&[0x9a; 10_000], &mut |e| errors.push(e));
+        assert!(errors.is_empty(), "{errors:?}");
+        // Its end reports it, with its whole length, without counting it again.
+        let mut tail = line(&sample(1, 10_000, [0.0; 3], [0.0; 3]));
+        tail.insert(0, b'\n');
+        d.push_events(&tail, &mut |e| errors.push(e));
+        assert_eq!(d.stats().overlong_lines, 1);
+        assert!(matches!(
+            errors.first(),
+            Some(Err(crate::protocol::DecodeError::LineTooLong {
+                len: 20_256,
+                ..
+            }))
+        ));
+        assert_eq!(
+            samples(&errors.into_iter().flatten().collect::<Vec<_>>()).len(),
+            1
+        );
     }
 
     #[test]

@@ -35,12 +35,14 @@
 //!   field checks;
 //! * `stream` — the [`Decoder`]: sequence gaps and resets, device-time unwrapping and jumps,
 //!   statistics;
+//! * `foreign` — another device's protocol on the port (NMEA sentences), counted apart;
 //! * `frame`, `error`, `encode`, `crc` — the output types, the errors, the host-side encoder
 //!   and the checksum.
 
 mod crc;
 mod encode;
 mod error;
+mod foreign;
 mod frame;
 mod framing;
 mod infer;

@@ -21,7 +21,7 @@ use super::framing::Framer;
 use super::infer::{Reading, Recogniser, UNITS_WINDOW, Verdict};
 use super::record::{Layout, PlainSample, Record, Stamp, check_limits};
 use super::units::{Units, UnitsStatus};
-use super::{PLAIN_TIME_MAX_S, RATE_HZ_MAX, TIME_JUMP_SLACK_US, plain, sw1};
+use super::{PLAIN_TIME_MAX_S, RATE_HZ_MAX, TIME_JUMP_SLACK_US, foreign, plain, sw1};
 
 /// How the decoder interprets what the line itself does not say.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -77,7 +77,8 @@ pub struct DecoderStats {
     /// Lines rejected for any other reason: bad syntax, field count, number, range, token,
     /// unsupported `$` prefix, binary garbage, a line cut short by a following `$` (dropped).
     pub malformed_lines: u64,
-    /// Lines longer than [`MAX_LINE_LEN`](super::MAX_LINE_LEN) bytes (dropped).
+    /// Lines longer than [`MAX_LINE_LEN`](super::MAX_LINE_LEN) bytes (dropped), counted as soon
+    /// as they pass it: a stream that never ends a line (a wrong baud rate) shows at once.
     pub overlong_lines: u64,
     /// Harmless lines skipped: free text such as a sketch's start-up banner, and checksum-valid
     /// `$SW1` records of a type this version does not know (forward compatibility).
@@ -96,6 +97,10 @@ pub struct DecoderStats {
     pub sample_lines: u64,
     /// Plain samples dropped because their units could not be recognised.
     pub units_unrecognised: u64,
+    /// `$` lines of another device's protocol: NMEA 0183 sentences with a valid XOR checksum
+    /// (a GPS on the port). Also counted in `malformed_lines`; a source tells "wrong device"
+    /// from "wrong baud rate" by it.
+    pub foreign_lines: u64,
 }
 
 /// Streaming decoder of the spinewatch line protocol (and the accepted legacy formats).
@@ -291,6 +296,7 @@ impl Decoder {
         let state = &mut self.state;
         self.framer
             .push(bytes, &mut |record| state.take_record(record, sink));
+        self.state.stats.overlong_lines = self.framer.overlong();
     }
 
     /// Treats buffered bytes as a complete line (end of a file or of a replay) and decodes them.
@@ -307,6 +313,7 @@ impl Decoder {
         let state = &mut self.state;
         self.framer
             .flush(&mut |record| state.take_record(record, sink));
+        state.stats.overlong_lines = self.framer.overlong();
         // The stream ended: what is held is judged on what there is.
         state.judge_units(sink);
     }
@@ -365,6 +372,13 @@ impl Decoder {
     pub fn pending_len(&self) -> usize {
         self.framer.pending_len()
     }
+
+    /// Bytes the decoder holds allocated for a line split across pushes: at most
+    /// [`MAX_LINE_LEN`](super::MAX_LINE_LEN) whatever arrives, so memory stays bounded (tests
+    /// check it under floods of garbage and overlong lines).
+    pub fn buffer_capacity(&self) -> usize {
+        self.framer.capacity()
+    }
 }
 
 impl State {
@@ -378,7 +392,8 @@ impl State {
         let stats = &mut self.stats;
         match error {
             DecodeError::ChecksumMismatch { .. } => bump(&mut stats.checksum_failures),
-            DecodeError::LineTooLong { .. } => bump(&mut stats.overlong_lines),
+            // Counted by the framer when the line passed the limit.
+            DecodeError::LineTooLong { .. } => {}
             _ => bump(&mut stats.malformed_lines),
         }
         self.report(error, sink);
@@ -411,6 +426,11 @@ impl State {
         let record = match line.strip_prefix(b"$") {
             Some(body) => {
                 let record = sw1::parse_sw1(body);
+                if matches!(record, Err(DecodeError::UnsupportedVersion))
+                    && foreign::is_nmea_sentence(line)
+                {
+                    bump(&mut self.stats.foreign_lines);
+                }
                 // Any record past its checksum proves a protocol device: what plain samples
                 // were held before it were line noise.
                 if record.is_ok() && !self.speaks_sw1 {
@@ -639,6 +659,20 @@ mod tests {
     use super::*;
     use crate::protocol::DeviceIdentity;
     use crate::protocol::encode_identity;
+
+    #[test]
+    fn nmea_sentences_are_counted_as_foreign_and_malformed() {
+        let mut bytes = b"$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\r\n\
+            $GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W*6A\r\n\
+            $GPGGA,123519*00\r\n$XYZ\r\n"
+            .to_vec();
+        bytes.extend(line(&sample(1, 10_000, [0.0; 3], [0.0; 3])));
+        let (frames, stats) = decode(&bytes);
+        assert_eq!(samples(&frames).len(), 1);
+        // Two real sentences; a bad XOR and a bare `$` tag are noise, not another device.
+        assert_eq!(stats.foreign_lines, 2, "{stats:?}");
+        assert_eq!(stats.malformed_lines, 4, "{stats:?}");
+    }
 
     #[test]
     fn rollover_is_unwrapped() {

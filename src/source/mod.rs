@@ -59,6 +59,9 @@ pub enum LinkState {
     Connected,
     /// Bytes arrive but none form a valid frame (wrong baud, another device).
     NoValidFrames { baud: u32 },
+    /// Readable lines arrive, but of another device's protocol (NMEA sentences with valid
+    /// checksums, as a GPS sends): the baud rate is right, the device is not a sensor.
+    OtherProtocol { baud: u32 },
     /// Open, but nothing has arrived for a while.
     Silent { for_s: f64 },
     /// The device went away (unplugged, port closed), or cannot be opened or found yet; retrying
@@ -82,6 +85,10 @@ impl std::fmt::Display for LinkState {
             Self::NoValidFrames { baud } => write!(
                 f,
                 "no valid frames at {baud} baud (wrong baud rate, or not a spinewatch sensor)"
+            ),
+            Self::OtherProtocol { baud } => write!(
+                f,
+                "another device's protocol (NMEA) at {baud} baud: not a spinewatch sensor"
             ),
             Self::Silent { for_s } => write!(f, "port open but silent for {for_s:.0} s"),
             Self::Reconnecting {

@@ -117,6 +117,9 @@ pub struct SerialSource {
     // Link health.
     last_bytes_at: Option<Instant>,
     last_frame_at: Option<Instant>,
+    /// Rejected lines and NMEA sentences counted (cumulative) when the last frame arrived or
+    /// the port opened: what came since tells another device from a wrong baud rate.
+    rejected_at_frame: (u64, u64),
     reconnects: u64,
     acks: u64,
     naks: u64,
@@ -190,6 +193,7 @@ impl SerialSource {
             id_pending: false,
             last_bytes_at: None,
             last_frame_at: None,
+            rejected_at_frame: (0, 0),
             reconnects: 0,
             acks: 0,
             naks: 0,
@@ -232,6 +236,41 @@ impl SerialSource {
     /// Decoder counters (bytes, frames, every kind of error) since the source was opened.
     pub fn decoder_stats(&self) -> crate::protocol::DecoderStats {
         self.decoder.stats()
+    }
+
+    /// Bytes the decoder holds for a line split across reads: bounded by
+    /// [`MAX_LINE_LEN`](crate::protocol::MAX_LINE_LEN) whatever the port sends.
+    pub fn decoder_buffer_capacity(&self) -> usize {
+        self.decoder.buffer_capacity()
+    }
+
+    /// (Lines rejected in any way, of which NMEA sentences), cumulative.
+    fn rejected_counts(&self) -> (u64, u64) {
+        let d = self.decoder.stats();
+        (
+            d.malformed_lines
+                .saturating_add(d.overlong_lines)
+                .saturating_add(d.checksum_failures),
+            d.foreign_lines,
+        )
+    }
+
+    /// Bytes arrive but no frame: another device's protocol if most lines rejected since the
+    /// last frame were NMEA sentences, else unreadable bytes (a wrong baud rate, or a binary
+    /// protocol).
+    fn no_frames_state(&self) -> LinkState {
+        let (rejected, foreign) = self.rejected_counts();
+        let rejected = rejected.saturating_sub(self.rejected_at_frame.0);
+        let foreign = foreign.saturating_sub(self.rejected_at_frame.1);
+        if foreign > 0 && foreign.saturating_mul(2) >= rejected {
+            LinkState::OtherProtocol {
+                baud: self.options.baud,
+            }
+        } else {
+            LinkState::NoValidFrames {
+                baud: self.options.baud,
+            }
+        }
     }
 
     fn send_command(&self, command: &Command) -> bool {
@@ -349,6 +388,7 @@ impl SerialSource {
                 .arrived(at, usize::try_from(lines).unwrap_or(usize::MAX));
             if lines > 0 || !others.is_empty() {
                 self.last_frame_at = Some(at);
+                self.rejected_at_frame = self.rejected_counts();
             }
             for frame in others.drain(..) {
                 self.on_frame(frame, out);
@@ -445,6 +485,7 @@ impl SerialSource {
                 self.path = Some(path);
                 self.last_bytes_at = None;
                 self.last_frame_at = None;
+                self.rejected_at_frame = self.rejected_counts();
                 self.id_asked_at = Some(now);
                 self.id_retries = 0;
                 self.id_pending = true;
@@ -559,9 +600,7 @@ impl SampleSource for SerialSource {
                             for_s: quiet.as_secs_f64(),
                         }
                     } else if no_frames >= NO_FRAMES_AFTER {
-                        LinkState::NoValidFrames {
-                            baud: self.options.baud,
-                        }
+                        self.no_frames_state()
                     } else if self.last_frame_at.is_some() {
                         LinkState::Connected
                     } else {

@@ -19,10 +19,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use egui::{Align, Layout, RichText, Ui};
 
 use crate::app::command::SnoozeLength;
+use crate::app::status;
 use crate::app::store::{Banner, ReplayView, Shared, Toast, WizardView};
 use crate::app::{Command, EngineHandle};
 use crate::format::human_duration;
-use crate::source::{LinkState, SourceKind};
+use crate::source::SourceKind;
 
 use live::LiveData;
 use settings::SettingsForm;
@@ -81,45 +82,8 @@ struct FrameData {
     ports: Vec<crate::app::store::PortChoice>,
 }
 
-fn link_words(link: &LinkState) -> Option<String> {
-    match link {
-        LinkState::Connected => None,
-        LinkState::Connecting => Some("Looking for the sensor…".into()),
-        LinkState::NoValidFrames { baud } => Some(format!(
-            "Data arrives but no valid frames at {baud} baud: check the baud rate in Settings."
-        )),
-        LinkState::Silent { for_s } => Some(format!(
-            "The sensor is connected but silent for {for_s:.0} s."
-        )),
-        LinkState::Reconnecting {
-            reason,
-            attempt,
-            retry_in_s,
-        } => Some(format!(
-            "Sensor unplugged ({reason}). Reconnecting: attempt {attempt}, next in {retry_in_s:.0} s."
-        )),
-        LinkState::Ended => Some("End of the recording.".into()),
-    }
-}
-
 impl FrameData {
     fn from_shared(sh: &Shared, span_s: f64, bins: usize) -> Self {
-        let stats = sh.link_stats;
-        let mut parts = vec![sh.source.label.clone()];
-        if let Some(port) = &sh.source.port {
-            parts.push(port.clone());
-        }
-        if let Some(rate) = sh.measured_rate_hz.or(sh.source.rate_hz) {
-            parts.push(format!("{rate:.0} Hz"));
-        }
-        parts.push(format!("{} dropped", stats.dropped_samples));
-        parts.push(format!("{} checksum errors", stats.checksum_failures));
-        if let Some(b) = sh.source.battery_pct {
-            parts.push(format!("battery {b:.0}%"));
-        }
-        if !sh.source.device_time {
-            parts.push("host timing".into());
-        }
         let snooze_text = if sh.snooze.meeting {
             Some("Meeting mode: alerts held back".into())
         } else if sh.snooze.quiet_hours {
@@ -137,8 +101,8 @@ impl FrameData {
             live: LiveData::from_shared(sh, span_s, bins),
             source_label: sh.source.label.clone(),
             source_kind: sh.source.kind,
-            status: parts.join("  ·  "),
-            link_problem: link_words(&sh.link),
+            status: status::status_line(sh),
+            link_problem: status::link_problem(&sh.link),
             banner: sh.banner.clone(),
             toast: sh.toast.clone(),
             wizard: sh.wizard.clone(),
