@@ -44,7 +44,11 @@ fn the_demo_sensor_is_labelled_and_recording_writes_a_session() {
         rig.engine.tick();
     }
     rig.harness.run();
-    assert!(rig.has_text("Recording 0:01"));
+    // At least a second recorded (more when a busy machine oversleeps), under ten.
+    assert!(
+        rig.has_text("Recording 0:0") && !rig.has_text("Recording 0:00"),
+        "the recording's clock shows its first seconds"
+    );
     rig.click("Stop recording");
     rig.tick();
     let sessions = rig.read(|s| s.sessions.clone());
