@@ -4,6 +4,9 @@
 //! - 100 unplug/replug cycles in one recording, the device rebooting every time (sequence and
 //!   clock from 0) on a new pty behind the stable link: no crash, every loss marked, ≥ 95 % of
 //!   what was sent recorded.
+//! - SIGKILL of `record`, and of the window's engine, while recording and committing history,
+//!   then a restart: recordings valid up to their last flush, the history whole, monitoring
+//!   resumes.
 #![cfg(unix)]
 
 #[path = "common/proc.rs"]
@@ -230,6 +233,187 @@ fn sigkill_while_recording_and_committing_history_loses_nothing_committed() {
         "the last session finished"
     );
     // What a killed run had committed covers its recording up to the last commit cycle.
+    for ((start, end, _), d) in sessions.iter().zip(&durations) {
+        let stored_s = (end - start) as f64 / 1000.0;
+        assert!(
+            stored_s <= d + 1.0 && stored_s >= d - 5.0 - 1.5,
+            "a session of {stored_s:.1} s in the history for a recording of {d:.1} s"
+        );
+    }
+}
+
+/// The window's engine, exactly as the window runs it (the `pipeline` thread, the system clock,
+/// the recorder and the history), in a child process of this test binary so that it can be
+/// killed: started by `sigkill_of_the_window_engine_while_recording_and_committing`, not on its
+/// own (it returns at once without `SPINEWATCH_CHILD_HOME`). It records from the port in the
+/// settings until a file `stop` appears in its home, then stops recording and shuts down.
+#[test]
+#[ignore = "a child process of sigkill_of_the_window_engine_while_recording_and_committing"]
+fn window_engine_child() {
+    use spinewatch::app::clock::SystemClock;
+    use spinewatch::app::engine::StartSource;
+    use spinewatch::app::notifier::MemoryNotifier;
+    use spinewatch::app::{Command, Engine, EngineOptions, Paths};
+
+    let Some(home) = std::env::var_os("SPINEWATCH_CHILD_HOME") else {
+        return;
+    };
+    let home = std::path::PathBuf::from(home);
+    spinewatch::app::allocator::use_one_arena();
+    let (engine, handle) = Engine::new(
+        EngineOptions {
+            paths: Paths::under(&home),
+            start: StartSource::Auto,
+            replay_batch: 1000,
+            persist: true,
+            demo_seed: 1,
+        },
+        Box::new(SystemClock::new()),
+        Box::new(MemoryNotifier::default()),
+    );
+    handle.set_visible(false);
+    handle.send(Command::StartRecording);
+    let thread = engine
+        .spawn()
+        .unwrap_or_else(|e| panic!("pipeline thread: {e}"));
+    while !home.join("stop").exists() {
+        thread::sleep(Duration::from_millis(20));
+    }
+    handle.send(Command::StopRecording);
+    handle.send(Command::Shutdown);
+    thread
+        .join()
+        .unwrap_or_else(|_| panic!("the pipeline thread panicked"));
+}
+
+/// SIGKILL of the window's engine (in a child process: [`window_engine_child`]) while it records
+/// and commits history, five times at different moments of the 5-second commit cycle, then a
+/// run that stops normally: every recording reads back (valid up to its last flush), the history
+/// opens, passes SQLite's integrity check and holds every session with what it had committed,
+/// and monitoring resumes each time (the next run records and stores again).
+#[test]
+fn sigkill_of_the_window_engine_while_recording_and_committing() {
+    use spinewatch::app::{Paths, Settings};
+
+    let dir = tempdir();
+    let home = dir.path().join("home");
+    let paths = Paths::under(&home);
+    let link = dir.path().join("sensor-link");
+    let link_arg = link.display().to_string();
+    let settings = Settings {
+        port: Some(link_arg.clone()),
+        notifications: false,
+        ..Settings::default()
+    };
+    if let Some(parent) = paths.settings_file.parent() {
+        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let json = serde_json::to_string_pretty(&settings).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&paths.settings_file, json).unwrap_or_else(|e| panic!("{e}"));
+    let mut sim = Proc::spawn(
+        &["simulate", "--pty", "--minutes", "10", "--link", &link_arg],
+        &[],
+    );
+    sim.expect_line("pty:", Duration::from_secs(30));
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+    let child = || {
+        std::process::Command::new(&exe)
+            .args(["--ignored", "--exact", "window_engine_child", "--nocapture"])
+            .env("SPINEWATCH_CHILD_HOME", &home)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("the window engine: {e}"))
+    };
+    let csvs = || -> Vec<std::path::PathBuf> {
+        let mut v: Vec<_> = std::fs::read_dir(&paths.sessions_dir)
+            .map(|d| {
+                d.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    let rows = |p: &std::path::Path| {
+        std::fs::read_to_string(p)
+            .map(|t| t.lines().filter(|l| !l.starts_with('#')).count())
+            .unwrap_or(0)
+    };
+    // Waits for run `i`'s own recording (the one more than there were) to have rows.
+    let wait_streaming = |i: usize| {
+        let end = std::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let files = csvs();
+            if files.len() > i && rows(&files[files.len() - 1]) > 50 {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < end,
+                "run {i}: monitoring and recording did not resume ({} recordings)",
+                files.len()
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    };
+
+    let kill_after_ms = [1300u64, 3100, 4700, 6200, 7900];
+    for (i, ms) in kill_after_ms.iter().enumerate() {
+        let mut engine = child();
+        wait_streaming(i);
+        thread::sleep(Duration::from_millis(*ms));
+        engine.kill().unwrap_or_else(|e| panic!("SIGKILL: {e}"));
+        let _status = engine.wait();
+        // A recording's name has the second it started: the next one must not reuse it.
+        thread::sleep(Duration::from_millis(1100));
+    }
+    // A last run that stops normally.
+    let mut engine = child();
+    wait_streaming(kill_after_ms.len());
+    thread::sleep(Duration::from_secs(3));
+    std::fs::write(home.join("stop"), b"").unwrap_or_else(|e| panic!("{e}"));
+    let end = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(Some(status)) = engine.try_wait() {
+            assert!(status.success(), "the last run ended with {status}");
+            break;
+        }
+        assert!(std::time::Instant::now() < end, "the last run did not stop");
+        thread::sleep(Duration::from_millis(20));
+    }
+
+    let recordings = csvs();
+    assert_eq!(recordings.len(), kill_after_ms.len() + 1, "{recordings:?}");
+    let mut durations = Vec::new();
+    for path in &recordings {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
+        let (_, samples) = read_all(text.as_bytes(), &path.display().to_string())
+            .unwrap_or_else(|e| panic!("{} does not read back: {e}", path.display()));
+        assert!(!samples.is_empty(), "{} is empty", path.display());
+        durations.push(samples.last().map_or(0.0, |s| s.t_s));
+    }
+    let conn = rusqlite::Connection::open(&paths.history_file)
+        .unwrap_or_else(|e| panic!("{}: {e}", paths.history_file.display()));
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(check, "ok");
+    let sessions: Vec<(i64, i64, bool)> = {
+        let mut stmt = conn
+            .prepare("SELECT start_ms, end_ms, finished FROM sessions ORDER BY start_ms")
+            .unwrap_or_else(|e| panic!("{e}"));
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    println!("window engine: recordings (s) {durations:.1?}; history sessions {sessions:?}");
+    assert_eq!(sessions.len(), recordings.len(), "{sessions:?}");
+    assert!(
+        sessions.last().is_some_and(|s| s.2),
+        "the last session finished"
+    );
     for ((start, end, _), d) in sessions.iter().zip(&durations) {
         let stored_s = (end - start) as f64 / 1000.0;
         assert!(

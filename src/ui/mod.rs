@@ -190,12 +190,11 @@ impl SpinewatchApp {
                     .inner_margin(egui::Margin::symmetric(14, 6)),
             )
             .show(ui, |ui| status_bar(ui, &d));
+        // No fill: the window is cleared to the panel's colour (`clear_color` below), so
+        // filling it again would make the software renderer paint most of the window's pixels
+        // twice a frame.
         egui::CentralPanel::default()
-            .frame(
-                egui::Frame::new()
-                    .fill(theme::panel(ui))
-                    .inner_margin(egui::Margin::symmetric(18, 12)),
-            )
+            .frame(egui::Frame::new().inner_margin(egui::Margin::symmetric(18, 12)))
             .show(ui, |ui| self.central(ui, &d));
     }
 
@@ -460,6 +459,11 @@ impl eframe::App for SpinewatchApp {
             let close_to_tray = self.handle.read(|sh| sh.settings.close_to_tray);
             d.logic(ctx, &self.handle, close_to_tray);
         }
+    }
+
+    /// The central panel's colour (light or dark), which the central panel then does not paint.
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        visuals.panel_fill.to_normalized_gamma_f32()
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
