@@ -2,6 +2,10 @@
 //!
 //! Run: `cargo bench --bench decoder`. Input is fed in 4 KiB chunks, like reads from a serial port,
 //! so the split-line path is exercised at every chunk boundary.
+//!
+//! `SPINEWATCH_DECODER_DUMP=DIR cargo bench --bench decoder` also writes the two inputs to
+//! `DIR/sw1_samples.txt` and `DIR/plain_csv.txt`, the same bytes the bench decodes, for the
+//! peer `scripts/peers/decode_python.py`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use spinewatch::protocol::{
@@ -69,6 +73,12 @@ fn bench(c: &mut Criterion) {
             LINES as usize,
             "{name}: not every line decoded"
         );
+        if let Ok(dir) = std::env::var("SPINEWATCH_DECODER_DUMP") {
+            let path = std::path::Path::new(&dir).join(format!("{name}.txt"));
+            if let Err(e) = std::fs::write(&path, &bytes) {
+                eprintln!("cannot write {}: {e}", path.display());
+            }
+        }
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_function(name, |b| b.iter(|| decode_all(black_box(&bytes))));
     }
