@@ -3,7 +3,8 @@
 # 1 kHz from the simulated sensor on a pseudo-terminal, over 60 s of real time. CPU is the sum over
 # the record process's threads of the run time in /proc/PID/task/*/schedstat (nanoseconds; the
 # 10-ms ticks of /proc/PID/stat are too coarse at ~1 %), read 10 s after the start and 60 s later;
-# the simulator's own CPU is not counted (it stands in for the hardware).
+# the simulator's own CPU is not counted (it stands in for the hardware). Sums are printed with
+# printf: mawk prints sums over 2^31 as 1.2e+09, which bc cannot read.
 # Usage: cargo build --release && scripts/live-cpu.sh
 #   B=path/to/spinewatch   the build to measure (default target/release/spinewatch)
 #   SIM=path/to/spinewatch the build that simulates the sensor (default: $B)
@@ -28,9 +29,14 @@ else
 fi
 REC=$!
 sleep 10 # past connecting, calibration and the first flushes
-# Run time of every thread of $1 in ns (a thread that ended in between is not counted: the
-# recorder's threads live for the whole run).
-runtime_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s}'; }
+# $1 and its descendants (a PEER command may be a wrapper that starts its interpreter as a child).
+tree() { echo "$1"; for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do tree "$c"; done; }
+# Run time of every thread of $1's process tree in ns (a thread that ended in between is not
+# counted: the recorder's threads live for the whole run).
+runtime_ns() {
+    for p in $(tree "$1"); do cat /proc/"$p"/task/*/schedstat 2>/dev/null || true; done |
+        awk '{s += $1} END {printf "%.0f\n", s}'
+}
 T0=$(runtime_ns $REC); W0=$(date +%s.%N)
 sleep 60
 T1=$(runtime_ns $REC); W1=$(date +%s.%N)
