@@ -2,8 +2,14 @@
 //!
 //! Run: `cargo bench --bench decoder`. Input is fed in 4 KiB chunks, like reads from a serial port,
 //! so the split-line path is exercised at every chunk boundary.
+//!
+//! `SPINEWATCH_DECODER_DUMP=DIR cargo bench --bench decoder` also writes the two inputs to
+//! `DIR/sw1_samples.txt` and `DIR/plain_csv.txt`, the same bytes the bench decodes, for the
+//! peer `scripts/peers/decode_python.py`. `SPINEWATCH_DECODE_ONCE=FILE` (optionally
+//! `SPINEWATCH_DECODE_REPEAT=N`) decodes that file's bytes instead, best of N passes, prints MB/s
+//! and exits (the statistic the peer prints; for callgrind: `--toggle-collect='*decode_all*'`).
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use spinewatch::protocol::{
     Decoder, DecoderSettings, Frame, LineFormat, SampleFrame, encode_sample,
 };
@@ -47,6 +53,7 @@ fn plain_stream() -> Vec<u8> {
     out.into_bytes()
 }
 
+#[inline(never)]
 fn decode_all(bytes: &[u8]) -> usize {
     let mut decoder = Decoder::new(DecoderSettings::default());
     let mut samples = 0usize;
@@ -69,6 +76,12 @@ fn bench(c: &mut Criterion) {
             LINES as usize,
             "{name}: not every line decoded"
         );
+        if let Ok(dir) = std::env::var("SPINEWATCH_DECODER_DUMP") {
+            let path = std::path::Path::new(&dir).join(format!("{name}.txt"));
+            if let Err(e) = std::fs::write(&path, &bytes) {
+                eprintln!("cannot write {}: {e}", path.display());
+            }
+        }
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_function(name, |b| b.iter(|| decode_all(black_box(&bytes))));
     }
@@ -76,4 +89,31 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(path) = std::env::var("SPINEWATCH_DECODE_ONCE") {
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let repeat: u32 = std::env::var("SPINEWATCH_DECODE_REPEAT")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(1);
+        let mut best = f64::INFINITY;
+        let mut samples = 0;
+        for _ in 0..repeat.max(1) {
+            let t0 = std::time::Instant::now();
+            samples = decode_all(black_box(&bytes));
+            best = best.min(t0.elapsed().as_secs_f64());
+        }
+        println!(
+            "spinewatch decoder: {samples} samples from {} bytes in {:.2} ms, best of {repeat}: \
+             {:.2} MB/s ({:.2} MiB/s)",
+            bytes.len(),
+            best * 1e3,
+            bytes.len() as f64 / best / 1e6,
+            bytes.len() as f64 / best / f64::from(1u32 << 20)
+        );
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

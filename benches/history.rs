@@ -125,7 +125,7 @@ fn bench(c: &mut Criterion) {
     };
     eprintln!(
         "history year: {samples} samples at 1 Hz → {records} records in {:.1} s; on disk \
-         {:.1} MB ({} intervals, {} minutes, {} alerts)",
+         {:.1} MB ({size_bytes} bytes; {} intervals, {} minutes, {} alerts)",
         t0.elapsed().as_secs_f64(),
         size_bytes as f64 / 1e6,
         count("intervals"),
