@@ -1,28 +1,86 @@
 //! The window's record button: the crash-safe recorder as one more sink of the session driver
 //! (the same file format, naming and marks as `spinewatch record`), with times rebased so a
 //! recording started mid-session begins at 0 s.
+//!
+//! **When writing fails** (disk full, read-only filesystem, I/O error) the recording pauses
+//! instead of stopping: the rows already taken stay in memory (the recorder cuts a torn row off
+//! the file), the samples that arrive meanwhile are counted but not kept (a long outage would
+//! otherwise grow memory without bound), and writing is tried again after 1 s, then 2 s, 4 s …
+//! up to every 30 s, on the engine's monotonic clock. When a retry succeeds the kept rows reach
+//! the file, then a `# recording_gap from_s=… to_s=… samples=… reason=…` line says what is not
+//! in it (file times, seconds), and recording goes on. Monitoring and alerts never wait for it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::{Local, NaiveDateTime, TimeZone};
 
 use crate::paths::Paths;
 use crate::posture::Calibration;
-use crate::session::{Fact, RecorderSink, Sink, SinkError, recording_meta};
+use crate::session::{DiskFault, Fact, RecorderSink, Sink, SinkError, recording_meta};
 use crate::source::SourceInfo;
 
 use super::store::{RecordingView, SessionFile};
+
+/// First wait before a failed recording tries to write again; it doubles with each failure.
+const RETRY_FIRST: Duration = Duration::from_secs(1);
+/// Longest wait between two tries.
+const RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// A recording that cannot write right now.
+#[derive(Debug)]
+struct Outage {
+    /// The error that began it.
+    reason: String,
+    /// File times of the first and last sample not kept since the last gap line, s.
+    missed_s: Option<(f64, f64)>,
+    missed_samples: u64,
+    /// All samples not kept in this outage (for the wearer), and the seconds they span.
+    total_missed: u64,
+    total_missed_s: f64,
+    /// The last calibration taken meanwhile (`up=…;forward=…`), written when writing resumes.
+    calibration: Option<String>,
+    /// Monotonic time of the next try, and the wait after that one if it fails.
+    retry_at: Duration,
+    backoff: Duration,
+}
+
+/// Writing works again after an outage.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Resumed {
+    /// Samples that arrived while nothing could be written, and the seconds they span.
+    pub missed_samples: u64,
+    pub missed_s: f64,
+}
 
 /// The recording in progress, if any.
 #[derive(Default)]
 pub struct RecordingControl {
     sink: Option<RecorderSink>,
+    outage: Option<Outage>,
+    /// The engine's monotonic time at the last [`RecordingControl::tick`].
+    now_mono: Duration,
+    /// Test switch put in front of every recording's file.
+    fault: Option<DiskFault>,
 }
 
 impl RecordingControl {
+    /// Recordings whose files fail while `fault` says so (tests; `None` in the app).
+    pub fn with_fault(fault: Option<DiskFault>) -> Self {
+        Self {
+            fault,
+            ..Self::default()
+        }
+    }
+
     pub fn active(&self) -> bool {
         self.sink.is_some()
+    }
+
+    /// The error that keeps the recording from writing right now, if any.
+    pub fn paused(&self) -> Option<&str> {
+        self.outage.as_ref().map(|o| o.reason.as_str())
     }
 
     /// Starts a recording in the sessions folder, named by the local start time. `rate_hz`: the
@@ -46,28 +104,93 @@ impl RecordingControl {
         meta.rate_hz = rate_hz;
         meta.calibration = calibration.map(Calibration::to_metadata);
         let path = paths.new_recording(&now);
-        let sink = RecorderSink::create(&path, &meta, true)?;
+        let sink = RecorderSink::create_with(&path, &meta, true, self.fault.clone())?;
         self.sink = Some(sink);
+        self.outage = None;
         Ok(path)
     }
 
-    /// Ends the recording; the file is complete. `None` if none was running.
+    /// Ends the recording; the file is complete (a gap still open is marked first). `None` if
+    /// none was running.
     pub fn stop(&mut self) -> Option<Result<PathBuf, SinkError>> {
-        let sink = self.sink.take()?;
+        let mut sink = self.sink.take()?;
+        if let Some(mut outage) = self.outage.take()
+            && let Err(e) = queue_gap(&mut sink, &mut outage)
+        {
+            return Some(Err(e));
+        }
         Some(sink.finish().map(|(path, _)| path))
     }
 
     /// Drops a recording that failed (its rows so far stay in the file).
     pub fn abandon(&mut self) {
         self.sink = None;
+        self.outage = None;
     }
 
-    /// Flushes if a second has passed (for when no samples arrive).
-    pub fn tick(&mut self) -> Result<(), SinkError> {
-        match &mut self.sink {
-            Some(s) => s.tick(),
-            None => Ok(()),
+    /// Flushes if a second has passed (for when no samples arrive) and, while paused, tries to
+    /// write again when due. `Err` only when an outage begins; `Ok(Some(_))` when one ends.
+    pub fn tick(&mut self, now_mono: Duration) -> Result<Option<Resumed>, SinkError> {
+        self.now_mono = now_mono;
+        let Some(sink) = &mut self.sink else {
+            return Ok(None);
+        };
+        let Some(outage) = &mut self.outage else {
+            return match sink.tick() {
+                Ok(()) => Ok(None),
+                Err(e) => {
+                    self.begin_outage(&e);
+                    Err(e)
+                }
+            };
+        };
+        if now_mono < outage.retry_at {
+            return Ok(None);
         }
+        // The kept rows first: only once they are in does the gap line go after them (a line
+        // queued at every failed try would say the same gap many times).
+        let retried = sink
+            .flush()
+            .and_then(|()| queue_gap(sink, outage))
+            .and_then(|()| sink.flush());
+        match retried {
+            Ok(()) => {
+                let resumed = Resumed {
+                    missed_samples: outage.total_missed,
+                    missed_s: outage.total_missed_s,
+                };
+                tracing::info!(
+                    "recording resumed: {} samples ({:.1} s) not recorded, marked in {}",
+                    resumed.missed_samples,
+                    resumed.missed_s,
+                    sink.path().display()
+                );
+                self.outage = None;
+                Ok(Some(resumed))
+            }
+            Err(e) => {
+                outage.backoff = (outage.backoff * 2).min(RETRY_MAX);
+                outage.retry_at = now_mono + outage.backoff;
+                tracing::debug!(
+                    "recording still cannot write ({e}); next try in {:?}",
+                    outage.backoff
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    fn begin_outage(&mut self, e: &SinkError) {
+        self.outage = Some(Outage {
+            reason: e.to_string(),
+            missed_s: None,
+            missed_samples: 0,
+            total_missed: 0,
+            total_missed_s: 0.0,
+            calibration: None,
+            retry_at: self.now_mono + RETRY_FIRST,
+            backoff: RETRY_FIRST,
+        });
     }
 
     pub fn view(&self) -> Option<RecordingView> {
@@ -82,12 +205,51 @@ impl RecordingControl {
     }
 }
 
+/// Queues the gap line for the samples missed since the last one (and a calibration taken
+/// meanwhile) after the kept rows; they reach the file with the next successful flush.
+fn queue_gap(sink: &mut RecorderSink, outage: &mut Outage) -> Result<(), SinkError> {
+    if let Some((from_s, to_s)) = outage.missed_s.take() {
+        sink.note(&format!(
+            "recording_gap from_s={from_s:.6} to_s={to_s:.6} samples={} reason={}",
+            outage.missed_samples, outage.reason
+        ))?;
+        outage.total_missed += outage.missed_samples;
+        outage.total_missed_s += to_s - from_s;
+        outage.missed_samples = 0;
+    }
+    if let Some(c) = outage.calibration.take() {
+        sink.note_calibration(&c)?;
+    }
+    Ok(())
+}
+
 impl Sink for RecordingControl {
     fn fact(&mut self, fact: &Fact<'_>) -> Result<(), SinkError> {
-        match &mut self.sink {
-            Some(s) => s.fact(fact),
-            None => Ok(()),
+        let Some(sink) = &mut self.sink else {
+            return Ok(());
+        };
+        if let Some(outage) = &mut self.outage {
+            // Counted, not kept: the gap line says what is missing. A sensor lost or back
+            // meanwhile falls inside the gap.
+            match fact {
+                Fact::Sample { sample, .. } => {
+                    let t_s = sink.file_time(sample.t_s);
+                    let from_s = outage.missed_s.map_or(t_s, |(a, _)| a);
+                    outage.missed_s = Some((from_s, t_s));
+                    outage.missed_samples += 1;
+                }
+                Fact::Calibrated { calibration, .. } => {
+                    outage.calibration = Some(calibration.to_metadata());
+                }
+                _ => {}
+            }
+            return Ok(());
         }
+        let result = sink.fact(fact);
+        if let Err(e) = &result {
+            self.begin_outage(e);
+        }
+        result
     }
 }
 
