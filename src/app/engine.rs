@@ -653,6 +653,9 @@ impl Engine {
 
         let now_s = self.view.shared.now_s;
         let local = (!self.active.is_replay()).then(|| self.clock.local_now());
+        if let Some(h) = self.history_rec.as_mut() {
+            h.wall_clock(self.clock.utc_now().timestamp_micros() as f64 / 1e6);
+        }
         if self.snooze.update(now_s, local, &self.settings.quiet_hours) {
             self.view.urgent = true;
         }

@@ -279,6 +279,114 @@ mod tests {
     use crate::session::read_all;
     use crate::source::SourceKind;
 
+    fn demo_info() -> SourceInfo {
+        SourceInfo {
+            kind: SourceKind::Demo,
+            label: "Demo sensor".into(),
+            port: None,
+            rate_hz: Some(100.0),
+            battery_pct: None,
+            device_time: true,
+            units: None,
+        }
+    }
+
+    fn feed(rec: &mut RecordingControl, t_s: f64) -> Result<(), SinkError> {
+        let s = ImuSample::new(t_s, [0.0, 0.0, 1.0], [0.0; 3]);
+        let step = Step {
+            pose: crate::fusion::Pose {
+                t_s,
+                world_from_sensor: nalgebra::UnitQuaternion::identity(),
+                gyro_bias_dps: nalgebra::Vector3::zeros(),
+                up_s: nalgebra::Vector3::z(),
+                flags: crate::fusion::PoseFlags::default(),
+            },
+            posture: PostureUpdate {
+                t_s,
+                flexion_deg: None,
+                lateral_deg: None,
+                state: PostureState::Uncalibrated,
+            },
+        };
+        rec.fact(&Fact::Sample {
+            sample: &s,
+            step: &step,
+        })
+    }
+
+    #[test]
+    fn a_full_disk_pauses_the_recording_which_resumes_with_a_gap_line() {
+        use crate::session::{DiskFault, DiskFaultKind};
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let paths = Paths::under(dir.path());
+        let fault = DiskFault::new();
+        let mut rec = RecordingControl::with_fault(Some(fault.clone()));
+        let noon = chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .unwrap_or_default();
+        let path = rec
+            .start(&paths, &demo_info(), Some(100.0), None, noon)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let t = |i: u32| 10.0 + f64::from(i) * 0.01;
+        // 3 s written (flushed by session time every second).
+        for i in 0..300 {
+            feed(&mut rec, t(i)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        fault.set(Some(DiskFaultKind::Full));
+        let mut errors = 0;
+        for i in 300..800 {
+            if feed(&mut rec, t(i)).is_err() {
+                errors += 1;
+            }
+        }
+        assert_eq!(errors, 1, "the outage is reported once");
+        assert!(rec.paused().is_some_and(|r| r.contains("No space left")));
+        // Still full at the first try: no resume, and the next try waits twice as long.
+        let at = |s: u64| Duration::from_secs(s);
+        assert_eq!(rec.tick(at(2)).ok().flatten(), None);
+        fault.set(None);
+        assert_eq!(
+            rec.tick(at(3)).ok().flatten(),
+            None,
+            "not due before 2 + 2 s"
+        );
+        let resumed = rec
+            .tick(at(4))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("resumed"));
+        assert!(rec.paused().is_none());
+        for i in 800..1000 {
+            feed(&mut rec, t(i)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let path_done = rec
+            .stop()
+            .unwrap_or_else(|| panic!("was recording"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(path_done, path);
+        let text = fs::read_to_string(&path).unwrap_or_default();
+        let (_, rows) = read_all(text.as_bytes(), "rec").unwrap_or_else(|e| panic!("{e}"));
+        let gap: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with("# recording_gap "))
+            .collect();
+        assert_eq!(gap.len(), 1, "{gap:?}");
+        // Rows up to the sample whose flush failed were kept; the rest of the outage is the gap.
+        assert_eq!(rows.len() as u64 + resumed.missed_samples, 1000);
+        assert!(rows.windows(2).all(|w| w[1].t_s > w[0].t_s));
+        let kept = rows.iter().filter(|r| r.t_s < 5.0).count();
+        assert!(
+            kept >= 300,
+            "the rows taken before the fault are there: {kept}"
+        );
+        assert!(
+            gap[0].contains(&format!("samples={}", resumed.missed_samples)),
+            "{}",
+            gap[0]
+        );
+        assert!((resumed.missed_s - (resumed.missed_samples - 1) as f64 * 0.01).abs() < 1e-6);
+        assert_eq!(rows.last().map(|r| r.t_s), Some(9.99));
+    }
+
     #[test]
     fn a_recording_starts_at_zero_knows_when_it_started_and_is_listed() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
