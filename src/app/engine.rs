@@ -1165,7 +1165,7 @@ impl Engine {
             &info,
             rate,
             self.driver.calibration(),
-            self.clock.local_now(),
+            self.clock.utc_now(),
         );
         match result {
             Ok(_) => self.view.shared.recording = self.recording.view(),

@@ -14,7 +14,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::{Local, NaiveDateTime, TimeZone};
+use chrono::{DateTime, Local, Utc};
 
 use crate::paths::Paths;
 use crate::posture::Calibration;
@@ -84,19 +84,17 @@ impl RecordingControl {
     }
 
     /// Starts a recording in the sessions folder, named by the local start time. `rate_hz`: the
-    /// device's declared rate or, failing that, the measured one.
+    /// device's declared rate or, failing that, the measured one. `wall_now` is UTC, so the
+    /// `started=` stamp has the right offset even in the hour a DST change shows twice.
     pub fn start(
         &mut self,
         paths: &Paths,
         info: &SourceInfo,
         rate_hz: Option<f64>,
         calibration: Option<&Calibration>,
-        local_now: NaiveDateTime,
+        wall_now: DateTime<Utc>,
     ) -> Result<PathBuf, SinkError> {
-        let now = Local
-            .from_local_datetime(&local_now)
-            .earliest()
-            .unwrap_or_else(Local::now);
+        let now = wall_now.with_timezone(&Local);
         let mut meta = recording_meta(info, &now);
         if let Some(p) = &info.port {
             meta.device = Some(format!("{} ({p})", info.label));
@@ -279,6 +277,18 @@ mod tests {
     use crate::session::read_all;
     use crate::source::SourceKind;
 
+    /// 2025-01-01 12:00 local time, as UTC.
+    fn local_noon() -> DateTime<Utc> {
+        use chrono::TimeZone;
+        let noon = chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .unwrap_or_default();
+        Local
+            .from_local_datetime(&noon)
+            .earliest()
+            .map_or_else(|| noon.and_utc(), |t| t.with_timezone(&Utc))
+    }
+
     fn demo_info() -> SourceInfo {
         SourceInfo {
             kind: SourceKind::Demo,
@@ -321,9 +331,7 @@ mod tests {
         let paths = Paths::under(dir.path());
         let fault = DiskFault::new();
         let mut rec = RecordingControl::with_fault(Some(fault.clone()));
-        let noon = chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
-            .and_then(|d| d.and_hms_opt(12, 0, 0))
-            .unwrap_or_default();
+        let noon = local_noon();
         let path = rec
             .start(&paths, &demo_info(), Some(100.0), None, noon)
             .unwrap_or_else(|e| panic!("{e}"));
@@ -400,9 +408,7 @@ mod tests {
             device_time: true,
             units: None,
         };
-        let noon = chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
-            .and_then(|d| d.and_hms_opt(12, 0, 0))
-            .unwrap_or_default();
+        let noon = local_noon();
         let mut rec = RecordingControl::default();
         let path = rec
             .start(&paths, &info, Some(100.0), None, noon)

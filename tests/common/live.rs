@@ -76,12 +76,15 @@ pub fn spawn_device_at(dir: &Path, minutes: f64, seed: u64, speed: &str) -> Devi
 /// Writes the settings file the engine reads at start: the device's port, the calibration the
 /// wearer would have taken, desktop notifications on (so alerts reach the notifier).
 pub fn write_settings(paths: &Paths, device: &Device) {
+    write_settings_for(paths, &device.link, &device.script, &device.options);
+}
+
+/// As [`write_settings`], for a device on `link` playing `script` with `options`.
+pub fn write_settings_for(paths: &Paths, link: &Path, script: &Script, options: &SimOptions) {
     let config = Config::default();
     let settings = Settings {
-        port: Some(device.link.display().to_string()),
-        calibration: Some(
-            oracle::calibration(&device.script, &device.options, &config).to_metadata(),
-        ),
+        port: Some(link.display().to_string()),
+        calibration: Some(oracle::calibration(script, options, &config).to_metadata()),
         notifications: true,
         ..Settings::default()
     };
