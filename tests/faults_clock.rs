@@ -225,12 +225,8 @@ fn run(script: Script, start: DateTime<Utc>, jumps: Vec<(f64, i64)>, record_at_s
         );
     };
     handle.send(Command::StopRecording);
-    let (today, notices) = handle.read(|s| {
-        (
-            s.today.clone(),
-            s.notices.iter().cloned().collect::<Vec<_>>(),
-        )
-    });
+    let (today, notices) =
+        handle.read(|s| (s.today, s.notices.iter().cloned().collect::<Vec<_>>()));
     handle.send(Command::Shutdown);
     thread
         .join()
