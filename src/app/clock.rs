@@ -1,16 +1,22 @@
 //! Time as the engine sees it, injectable so the logic never reads the system clock itself:
-//! local wall time (quiet hours, "until tomorrow", the day boundary, recording names) and a
-//! monotonic clock (silence, measured rate, pacing checks), both from a [`Clock`].
+//! local wall time (quiet hours, "until tomorrow", the day boundary, recording names), UTC wall
+//! time (where a live session lies in the history) and a monotonic clock (silence, measured
+//! rate, pacing checks, retries), all from a [`Clock`].
+//!
+//! The wall clock may jump (set by hand, an NTP step, a suspend, which the monotonic clock does
+//! not count); nothing that measures durations reads it. The rules run on session time.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use chrono::{Local, NaiveDateTime};
+use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
 
 /// Local date and time, and monotonic time.
 pub trait Clock: Send {
     fn local_now(&self) -> NaiveDateTime;
+    /// The wall clock in UTC (the same instant as `local_now`, without the zone's ambiguity).
+    fn utc_now(&self) -> DateTime<Utc>;
     /// Monotonic time since an arbitrary start; never goes back, whatever the wall clock does.
     fn monotonic(&self) -> Duration;
 }
@@ -40,6 +46,10 @@ impl Clock for SystemClock {
         Local::now().naive_local()
     }
 
+    fn utc_now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
     fn monotonic(&self) -> Duration {
         self.start.elapsed()
     }
@@ -53,6 +63,10 @@ pub struct FixedClock(pub NaiveDateTime);
 impl Clock for FixedClock {
     fn local_now(&self) -> NaiveDateTime {
         self.0
+    }
+
+    fn utc_now(&self) -> DateTime<Utc> {
+        local_to_utc(self.0)
     }
 
     fn monotonic(&self) -> Duration {
@@ -89,9 +103,22 @@ impl Clock for ManualClock {
         self.start + chrono::TimeDelta::microseconds(i64::try_from(us).unwrap_or(i64::MAX))
     }
 
+    fn utc_now(&self) -> DateTime<Utc> {
+        local_to_utc(self.local_now())
+    }
+
     fn monotonic(&self) -> Duration {
         Duration::from_micros(self.elapsed_us.load(Ordering::Relaxed))
     }
+}
+
+/// A local time as UTC in the machine's zone: the earlier of a time the clock shows twice; one
+/// it skips is read as UTC (test clocks only).
+fn local_to_utc(local: NaiveDateTime) -> DateTime<Utc> {
+    Local
+        .from_local_datetime(&local)
+        .earliest()
+        .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
 }
 
 /// Seconds from `now` until the next local midnight.

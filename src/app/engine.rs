@@ -90,6 +90,15 @@ impl Default for EngineOptions {
     }
 }
 
+/// Fault switches for tests, put in through the real engine: the recording's file fails as a
+/// full or read-only disk would, and the history is opened with these options (its
+/// [`FaultSwitch`](crate::store::FaultSwitch), a shorter retry). [`Engine::new`] uses none.
+#[derive(Debug, Clone, Default)]
+pub struct EngineFaults {
+    pub recording: Option<crate::session::DiskFault>,
+    pub history: HistoryOptions,
+}
+
 /// The UI's side: send commands, read the latest snapshot, install the waker.
 #[derive(Clone)]
 pub struct EngineHandle {
@@ -272,8 +281,11 @@ pub struct Engine {
     /// The live session's history sink (a live sensor only: the demo and replays are not the
     /// wearer's history).
     history_rec: Option<HistoryRecorder>,
-    /// The history's status last told to the wearer.
+    /// The history's failure last told to the wearer (one notice per outage, taken back when
+    /// writing works again).
     history_said: Option<String>,
+    /// The notice of a recording that cannot write right now (taken back when it resumes).
+    recording_said: Option<String>,
     /// Imports running in the background; each answers once.
     imports: Vec<Receiver<String>>,
 }
@@ -285,6 +297,16 @@ impl Engine {
         options: EngineOptions,
         clock: Box<dyn Clock>,
         notifier: Box<dyn Notifier>,
+    ) -> (Engine, EngineHandle) {
+        Self::with_faults(options, clock, notifier, EngineFaults::default())
+    }
+
+    /// As [`Engine::new`], with fault switches for tests.
+    pub fn with_faults(
+        options: EngineOptions,
+        clock: Box<dyn Clock>,
+        notifier: Box<dyn Notifier>,
+        faults: EngineFaults,
     ) -> (Engine, EngineHandle) {
         let loaded = state::load_settings(&options.paths.settings_file);
         let settings = loaded.settings;
@@ -308,7 +330,7 @@ impl Engine {
             visible: Arc::clone(&visible),
             history: None,
         };
-        let history = match History::open(&options.paths.history_file, HistoryOptions::default()) {
+        let history = match History::open(&options.paths.history_file, faults.history) {
             Ok(h) => Some(Arc::new(h)),
             Err(e) => {
                 working.notice(format!("no history this time: {e}"));
@@ -340,7 +362,7 @@ impl Engine {
             snooze: SnoozePolicy::default(),
             applied_snooze: None,
             replay: None,
-            recording: RecordingControl::default(),
+            recording: RecordingControl::with_fault(faults.recording),
             today: TodayCounter::default(),
             source_events: Vec::new(),
             rate_since: now,
@@ -348,6 +370,7 @@ impl Engine {
             history,
             history_rec: None,
             history_said: None,
+            recording_said: None,
             imports: Vec::new(),
             options,
         };
@@ -539,11 +562,15 @@ impl Engine {
         }
     }
 
+    /// A sink failed. A recording pauses (it tries again by itself, see
+    /// [`super::recording`]): one notice, taken back when it resumes.
     fn recording_failed(&mut self, e: &SinkError) {
         if self.recording.active() {
-            self.view.shared.notice(format!("recording stopped: {e}"));
-            self.recording.abandon();
-            self.view.shared.recording = None;
+            let text = format!(
+                "recording paused: {e}; monitoring and alerts go on, and the recording resumes by itself when it can write again"
+            );
+            self.view.shared.notice(text.clone());
+            self.recording_said = Some(text);
         } else {
             self.view.shared.notice(format!("{e}"));
         }
@@ -651,6 +678,9 @@ impl Engine {
 
         let now_s = self.view.shared.now_s;
         let local = (!self.active.is_replay()).then(|| self.clock.local_now());
+        if let Some(h) = self.history_rec.as_mut() {
+            h.wall_clock(self.clock.utc_now().timestamp_micros() as f64 / 1e6);
+        }
         if self.snooze.update(now_s, local, &self.settings.quiet_hours) {
             self.view.urgent = true;
         }
@@ -695,8 +725,20 @@ impl Engine {
             self.view.urgent = true;
         }
 
-        if let Err(e) = self.recording.tick() {
-            self.recording_failed(&e);
+        match self.recording.tick(now_mono) {
+            Ok(None) => {}
+            Ok(Some(resumed)) => {
+                let said = self.recording_said.take();
+                self.take_back(said);
+                self.view.shared.toast = Some(Toast {
+                    text: format!(
+                        "Recording resumed; {} not recorded (marked in the file)",
+                        crate::format::human_duration(resumed.missed_s)
+                    ),
+                    until_s: self.view.shared.now_s + TOAST_S,
+                });
+            }
+            Err(e) => self.recording_failed(&e),
         }
         self.view.shared.recording = self.recording.view();
 
@@ -748,20 +790,27 @@ impl Engine {
             self.view.shared.notice(text);
             self.view.urgent = true;
         }
-        let sh = &mut self.view.shared;
         if let Some(h) = &self.history {
-            let said = match h.status() {
-                HistoryStatus::Ok => None,
-                HistoryStatus::Failing { message, .. } => Some(format!(
-                    "the history cannot be written right now ({message}); monitoring goes on and it catches up when it can"
-                )),
-                HistoryStatus::ReadOnly { message, .. } => Some(message),
-            };
-            if said != self.history_said {
-                if let Some(text) = &said {
-                    sh.notice(text.clone());
+            // One notice per outage: the message's count of kept records changes with every
+            // failed retry, so only the kind of status is compared.
+            let status = h.status();
+            let failing = !matches!(status, HistoryStatus::Ok);
+            if failing != self.history_said.is_some() {
+                if failing {
+                    let text = match status {
+                        HistoryStatus::Failing { message, .. } => format!(
+                            "the history cannot be written right now ({message}); monitoring goes on and it catches up when it can"
+                        ),
+                        HistoryStatus::ReadOnly { message, .. } => message,
+                        HistoryStatus::Ok => String::new(),
+                    };
+                    self.view.shared.notice(text.clone());
+                    self.history_said = Some(text);
+                } else {
+                    tracing::info!("the history is written again");
+                    let said = self.history_said.take();
+                    self.take_back(said);
                 }
-                self.history_said = said;
                 self.view.urgent = true;
             }
         }
@@ -1141,7 +1190,7 @@ impl Engine {
             &info,
             rate,
             self.driver.calibration(),
-            self.clock.local_now(),
+            self.clock.utc_now(),
         );
         match result {
             Ok(_) => self.view.shared.recording = self.recording.view(),
@@ -1152,10 +1201,20 @@ impl Engine {
         }
     }
 
+    /// Removes a notice that is no longer true (a fault that has cleared).
+    fn take_back(&mut self, notice: Option<String>) {
+        if let Some(text) = notice {
+            self.view.shared.notices.retain(|n| *n != text);
+            self.view.urgent = true;
+        }
+    }
+
     fn stop_recording(&mut self) {
         let Some(result) = self.recording.stop() else {
             return;
         };
+        let said = self.recording_said.take();
+        self.take_back(said);
         self.view.shared.recording = None;
         match result {
             Ok(path) => {

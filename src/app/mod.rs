@@ -24,6 +24,6 @@ pub mod wizard;
 
 pub use clock::{Clock, SystemClock};
 pub use command::{Command, ReplaySpeed, SnoozeLength, SourceChoice};
-pub use engine::{Engine, EngineHandle, EngineOptions, Waker};
+pub use engine::{Engine, EngineFaults, EngineHandle, EngineOptions, Waker};
 pub use state::{Paths, Settings};
 pub use store::Shared;

@@ -32,12 +32,19 @@ impl TodayCounter {
         let Some(date) = date else {
             return false;
         };
-        let new_day = self.date.is_some_and(|d| d != date);
+        // A wall clock set back over midnight (by hand, an NTP step) must not start "today"
+        // again, nor a second time when it reaches midnight: one date back is still today. More
+        // than that, the clock was simply wrong before, and its date is believed.
+        let new_day = self
+            .date
+            .is_some_and(|d| date > d || Some(date) < d.pred_opt());
+        if new_day || self.date.is_none() {
+            self.date = Some(date);
+        }
         if new_day {
             self.baseline = summary.clone();
             self.marked_breaks = 0;
         }
-        self.date = Some(date);
         new_day
     }
 
@@ -92,5 +99,23 @@ mod tests {
         assert_eq!(today.monitored_s, 120.0);
         // A replay has no date: nothing restarts.
         assert!(!t.follow_date(None, &later));
+    }
+
+    #[test]
+    fn a_clock_set_back_over_midnight_is_not_a_new_day_twice() {
+        let d = |day| NaiveDate::from_ymd_opt(2025, 3, day).unwrap_or_default();
+        let mut t = TodayCounter::default();
+        assert!(!t.follow_date(Some(d(4)), &summary(0.0, 0)));
+        assert!(t.follow_date(Some(d(5)), &summary(60.0, 1)), "midnight");
+        // Back an hour to 23:30 of the 4th: still the 5th's counters.
+        assert!(!t.follow_date(Some(d(4)), &summary(120.0, 2)));
+        assert_eq!(t.today(&summary(120.0, 2), 0.0).alerts, 1);
+        // The clock reaches midnight again: not a second new day.
+        assert!(!t.follow_date(Some(d(5)), &summary(180.0, 3)));
+        assert_eq!(t.today(&summary(180.0, 3), 0.0).alerts, 2);
+        assert!(t.follow_date(Some(d(6)), &summary(240.0, 4)));
+        // A clock that was days ahead and is put right: its date is believed.
+        assert!(t.follow_date(Some(d(2)), &summary(300.0, 5)));
+        assert_eq!(t.today(&summary(300.0, 5), 0.0).alerts, 0);
     }
 }

@@ -27,6 +27,8 @@ pub use error::{SessionError, SessionErrorKind};
 pub use marks::SessionMark;
 pub use meta::{CalibrationWindows, SessionMeta};
 pub use reader::{REQUIRED_COLUMNS, SessionReader, TIME_LIMIT_S, read_all};
-pub use recorder::{Recorder, RecorderOptions, RecordingStats, recording_meta};
+pub use recorder::{
+    DataFile, DiskFault, DiskFaultKind, Recorder, RecorderOptions, RecordingStats, recording_meta,
+};
 pub use sinks::{ANGLES_HEADER, AnglesSink, AnglesWriter, EventsSink, RecorderSink};
 pub use writer::{FORMAT_VERSION, SessionWriter};

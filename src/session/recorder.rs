@@ -10,6 +10,8 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use super::meta::SessionMeta;
@@ -61,6 +63,109 @@ impl RowFile for File {
 
     fn sync(&mut self) -> io::Result<()> {
         self.sync_data()
+    }
+}
+
+/// What a [`DiskFault`] makes the recording's file do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiskFaultKind {
+    /// The filesystem is full: the next write stores part of its buffer, later ones fail with
+    /// ENOSPC, as `write(2)` does.
+    Full,
+    /// The filesystem went read only (remounted, a pulled card): writes fail with EROFS.
+    ReadOnly,
+}
+
+/// A test switch for the recording's file, like the history's
+/// [`FaultSwitch`](crate::store::FaultSwitch): tests run as root, where a read-only directory
+/// does not stop writes, and a full filesystem needs a mount a test cannot rely on. While on,
+/// the real file fails as a full or read-only disk would; switched off, space has returned.
+#[derive(Debug, Clone, Default)]
+pub struct DiskFault {
+    /// 0: off, 1: full, 2: read only.
+    mode: Arc<AtomicU8>,
+    /// A full disk has already taken its partial write.
+    partial_done: Arc<AtomicBool>,
+}
+
+impl DiskFault {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn set(&self, fault: Option<DiskFaultKind>) {
+        let mode = match fault {
+            None => 0,
+            Some(DiskFaultKind::Full) => 1,
+            Some(DiskFaultKind::ReadOnly) => 2,
+        };
+        self.partial_done.store(false, Ordering::SeqCst);
+        self.mode.store(mode, Ordering::SeqCst);
+    }
+
+    fn get(&self) -> Option<DiskFaultKind> {
+        match self.mode.load(Ordering::SeqCst) {
+            1 => Some(DiskFaultKind::Full),
+            2 => Some(DiskFaultKind::ReadOnly),
+            _ => None,
+        }
+    }
+}
+
+/// ENOSPC and EROFS, as the kernel reports them.
+const ENOSPC: i32 = 28;
+const EROFS: i32 = 30;
+
+/// The recording's file, with the test switch in front of it when one is given.
+pub struct DataFile {
+    file: File,
+    fault: Option<DiskFault>,
+}
+
+impl DataFile {
+    pub fn new(file: File, fault: Option<DiskFault>) -> Self {
+        Self { file, fault }
+    }
+
+    fn fault(&self) -> Option<DiskFaultKind> {
+        self.fault.as_ref().and_then(DiskFault::get)
+    }
+}
+
+impl Write for DataFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match (self.fault(), &self.fault) {
+            (None, _) | (_, None) => self.file.write(buf),
+            (Some(DiskFaultKind::ReadOnly), _) => Err(io::Error::from_raw_os_error(EROFS)),
+            (Some(DiskFaultKind::Full), Some(f)) => {
+                if buf.len() > 1 && !f.partial_done.swap(true, Ordering::SeqCst) {
+                    // The last blocks of the disk take half a write: a torn row to cut off.
+                    self.file.write(&buf[..buf.len() / 2])
+                } else {
+                    Err(io::Error::from_raw_os_error(ENOSPC))
+                }
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl RowFile for DataFile {
+    fn truncate_to(&mut self, len: u64) -> io::Result<()> {
+        if self.fault() == Some(DiskFaultKind::ReadOnly) {
+            return Err(io::Error::from_raw_os_error(EROFS));
+        }
+        self.file.truncate_to(len)
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        match self.fault() {
+            Some(DiskFaultKind::ReadOnly) => Err(io::Error::from_raw_os_error(EROFS)),
+            _ => self.file.sync(),
+        }
     }
 }
 
@@ -140,17 +245,38 @@ impl Recorder {
         meta: &SessionMeta,
         options: RecorderOptions,
     ) -> io::Result<Recorder> {
-        let named = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(named)?;
-        }
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .map_err(named)?;
-        Recorder::on(file, path, meta, options).map_err(named)
+        let file = create_new(path)?;
+        Recorder::on(file, path, meta, options).map_err(|e| named(path, e))
     }
+}
+
+impl Recorder<DataFile> {
+    /// As [`Recorder::create`], with the test switch `fault` in front of the file if given.
+    pub fn create_data(
+        path: &Path,
+        meta: &SessionMeta,
+        fault: Option<DiskFault>,
+    ) -> io::Result<Recorder<DataFile>> {
+        let file = DataFile::new(create_new(path)?, fault);
+        Recorder::on(file, path, meta, RecorderOptions::default()).map_err(|e| named(path, e))
+    }
+}
+
+/// The error with the file's name in front.
+fn named(path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+/// Creates `path` and its folder; never over an existing file.
+fn create_new(path: &Path) -> io::Result<File> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| named(path, e))?;
+    }
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| named(path, e))
 }
 
 impl<F: RowFile> Recorder<F> {
@@ -221,6 +347,19 @@ impl<F: RowFile> Recorder<F> {
         self.writer.write_comment(text)?;
         self.stats.marks += 1;
         self.flush()
+    }
+
+    /// Queues a `# text` line after the rows held so far, for the next flush (after a failed
+    /// write, the line goes out with the kept rows when writing works again).
+    pub fn note(&mut self, text: &str) -> io::Result<()> {
+        self.writer.write_comment(text)?;
+        self.stats.marks += 1;
+        Ok(())
+    }
+
+    /// Queues a `# key=value` metadata line for the next flush, as [`Recorder::note`].
+    pub fn note_meta(&mut self, key: &str, value: &str) -> io::Result<()> {
+        self.writer.write_meta(key, value)
     }
 
     /// Writes a `# key=value` metadata line between rows (e.g. a calibration taken mid-session).

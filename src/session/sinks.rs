@@ -15,7 +15,7 @@ use crate::sample::ImuSample;
 use super::driver::{Fact, Sink, SinkError};
 use super::marks::SessionMark;
 use super::meta::SessionMeta;
-use super::recorder::{Recorder, RecordingStats};
+use super::recorder::{DataFile, DiskFault, Recorder, RecordingStats};
 
 /// Header of the angles file (a stable contract: scripts read these columns).
 pub const ANGLES_HEADER: &str = "time_s,flexion_deg,lateral_deg,qw,qx,qy,qz,state";
@@ -273,7 +273,7 @@ impl Sink for EventsSink {
 /// [`SessionMark`](super::marks::SessionMark). With `rebase`, times are shifted so the file starts
 /// at 0 s (the window's record button starts mid-session).
 pub struct RecorderSink {
-    recorder: Recorder,
+    recorder: Recorder<DataFile>,
     rebase: bool,
     t0_s: Option<f64>,
     last_t_s: f64,
@@ -282,8 +282,19 @@ pub struct RecorderSink {
 impl RecorderSink {
     /// Creates the file (never over an existing one) and writes its metadata.
     pub fn create(path: &Path, meta: &SessionMeta, rebase: bool) -> Result<Self, SinkError> {
+        Self::create_with(path, meta, rebase, None)
+    }
+
+    /// As [`RecorderSink::create`], with a test switch in front of the file (`None`: none).
+    pub fn create_with(
+        path: &Path,
+        meta: &SessionMeta,
+        rebase: bool,
+        fault: Option<DiskFault>,
+    ) -> Result<Self, SinkError> {
         Ok(Self {
-            recorder: Recorder::create(path, meta).map_err(|e| SinkError::at(path, e))?,
+            recorder: Recorder::create_data(path, meta, fault)
+                .map_err(|e| SinkError::at(path, e))?,
             rebase,
             t0_s: None,
             last_t_s: 0.0,
@@ -299,7 +310,7 @@ impl RecorderSink {
     }
 
     /// File time of a session time.
-    fn file_time(&self, t_s: f64) -> f64 {
+    pub fn file_time(&self, t_s: f64) -> f64 {
         match (self.rebase, self.t0_s) {
             (false, _) => t_s,
             (true, Some(t0)) => (t_s - t0).max(0.0),
@@ -314,6 +325,23 @@ impl RecorderSink {
     /// Call when no samples arrive (sensor unplugged): flushes if a second has passed.
     pub fn tick(&mut self) -> Result<(), SinkError> {
         self.recorder.tick().map_err(|e| self.err(e))
+    }
+
+    /// Writes the rows held in memory now (after a failed write: tries again).
+    pub fn flush(&mut self) -> Result<(), SinkError> {
+        self.recorder.flush().map_err(|e| self.err(e))
+    }
+
+    /// Queues a `# text` comment line after the rows held so far (written at the next flush).
+    pub fn note(&mut self, text: &str) -> Result<(), SinkError> {
+        self.recorder.note(text).map_err(|e| self.err(e))
+    }
+
+    /// Queues a calibration metadata line (written at the next flush).
+    pub fn note_calibration(&mut self, text: &str) -> Result<(), SinkError> {
+        self.recorder
+            .note_meta("calibration", text)
+            .map_err(|e| self.err(e))
     }
 
     /// Flushes and syncs everything; the recording is complete.

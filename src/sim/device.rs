@@ -97,6 +97,9 @@ pub struct Faults {
 pub struct PtyOptions {
     pub minutes: f64,
     pub seed: u64,
+    /// What the wearer does; `None`: a random day of `minutes` from `seed` (the CLI's only
+    /// choice; tests that need a particular day, e.g. 45 minutes of sitting, give their own).
+    pub script: Option<crate::sim::Script>,
     /// Sample rate, Hz (25–1000).
     pub rate_hz: f64,
     pub mount: Mount,
@@ -118,6 +121,7 @@ impl Default for PtyOptions {
         Self {
             minutes: 60.0,
             seed: 1,
+            script: None,
             rate_hz: 100.0,
             mount: Mount::Random,
             speed: Speed::Factor(1.0),
@@ -508,7 +512,9 @@ mod pty {
             100.0
         };
         let sim = Simulator::new(
-            Script::random_day(opts.minutes, opts.seed),
+            opts.script
+                .clone()
+                .unwrap_or_else(|| Script::random_day(opts.minutes, opts.seed)),
             SimOptions {
                 rate_hz,
                 seed: opts.seed,

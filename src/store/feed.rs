@@ -6,8 +6,10 @@
 //!
 //! **Time.** Session time maps to UTC by the session's start: `utc = started_utc_s + (t_s -
 //! t0_s)`, in whole milliseconds. The mapping is monotonic within a session whatever the wall
-//! clock does meanwhile; a session that would begin before the previous one ended is moved by
-//! the writer (see [`super::write`]).
+//! clock does meanwhile, except that a live session follows a wall clock that jumps ahead
+//! ([`HistoryFeed::shift_forward`]: a suspend, the clock set forward), never one that goes back;
+//! a session that would begin before the previous one ended is moved by the writer (see
+//! [`super::write`]).
 //!
 //! **Intervals.** As in the pipeline's summary, the time from one sample to the next belongs to
 //! the later sample's state, and a step longer than `sensor_gap_s` is not monitored (nor is a
@@ -227,6 +229,27 @@ impl<S: RecordSink> HistoryFeed<S> {
     pub fn utc_ms(&self, t_s: f64) -> i64 {
         self.base_ms
             .saturating_add(((t_s - self.t0_s) * 1000.0).round() as i64)
+    }
+
+    /// From now on session time maps to UTC `ahead_ms` later: the wall clock has jumped ahead
+    /// of the session (see [`super::HistoryRecorder::wall_clock`]). The open interval and
+    /// minute are closed first, so the jump is not counted as monitored time and no interval
+    /// spans it; an episode or gap still open moves with the rest, keeping its length. Forward
+    /// only: moving back would put a second copy of an hour in the history.
+    pub fn shift_forward(&mut self, ahead_ms: i64) {
+        if self.finished || ahead_ms <= 0 {
+            return;
+        }
+        self.close_interval();
+        self.close_minute();
+        self.base_ms = self.base_ms.saturating_add(ahead_ms);
+        if let Some((_, ms)) = &mut self.last {
+            *ms = ms.saturating_add(ahead_ms);
+        }
+        if let Some((ms, _)) = &mut self.lost {
+            *ms = ms.saturating_add(ahead_ms);
+        }
+        self.next_heartbeat_ms = self.next_heartbeat_ms.saturating_add(ahead_ms);
     }
 
     /// One classified sample at session time `t_s`. A sample earlier than the previous one, or
@@ -655,6 +678,54 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_shift_forward_moves_the_rest_of_the_session_and_counts_no_time_across_it() {
+        let mut feed = feed_at(NINE_UTC_S);
+        let upright = [Segment::new(600.0, PostureState::Upright, Some(5.0))];
+        let t = play(&mut feed, 0.0, &upright, 10.0, false);
+        // The wall clock is an hour ahead (a suspend, the clock set forward): from here on.
+        feed.shift_forward(3_600_000);
+        let slouched = [Segment::new(300.0, PostureState::Slouched, Some(30.0))];
+        let end = play(&mut feed, t, &slouched, 10.0, false);
+        feed.finish(end);
+        let ivs = intervals(feed.sink());
+        let nine_ms = (NINE_UTC_S * 1000.0) as i64;
+        let in_state = |state| -> i64 {
+            ivs.iter()
+                .filter(|i| i.state == state)
+                .map(|i| i.end_ms - i.start_ms)
+                .sum()
+        };
+        // Every second counted once: the hour across the shift is not monitored.
+        assert_eq!(in_state(PostureState::Upright), 600_000);
+        assert_eq!(in_state(PostureState::Slouched), 300_000);
+        assert!(
+            ivs.windows(2).all(|w| w[1].start_ms >= w[0].end_ms),
+            "no overlap"
+        );
+        let last_upright = ivs
+            .iter()
+            .filter(|i| i.state == PostureState::Upright)
+            .map(|i| i.end_ms)
+            .max();
+        let first_slouched = ivs
+            .iter()
+            .filter(|i| i.state == PostureState::Slouched)
+            .map(|i| i.start_ms)
+            .min();
+        assert_eq!(last_upright, Some(nine_ms + 600_000));
+        assert_eq!(first_slouched, Some(nine_ms + 3_600_000 + 600_000));
+        let ended = feed.sink().iter().find_map(|(r, _)| match r {
+            Record::SessionEnded { end_ms, .. } => Some(*end_ms),
+            _ => None,
+        });
+        assert_eq!(ended, Some(nine_ms + 3_600_000 + 900_000));
+        // Never back.
+        let mut back = feed_at(NINE_UTC_S);
+        back.shift_forward(-3_600_000);
+        assert_eq!(back.utc_ms(10.0), nine_ms + 10_000);
     }
 
     #[test]

@@ -32,7 +32,15 @@ pub struct HistoryRecorder {
     feed: Option<HistoryFeed<HistorySink>>,
     last_t_s: f64,
     hold_reason: HoldReason,
+    /// The wall clock the engine last read, UTC s (live sessions): the session's start, and
+    /// the check for a wall clock that has jumped ahead.
+    wall_utc_s: Option<f64>,
 }
+
+/// The wall clock this far ahead of where session time puts the history (ms) is a jump, not
+/// drift or latency: a suspend (the monotonic clock the session runs on stops), the clock set
+/// forward, an NTP step. A device clock 100 ppm off drifts 9 s a day.
+pub const FOLLOW_AHEAD_MS: i64 = 60_000;
 
 impl HistoryRecorder {
     /// A live session (`import == false`) or an imported file (its records wait for room in the
@@ -57,6 +65,18 @@ impl HistoryRecorder {
             feed: None,
             last_t_s: 0.0,
             hold_reason: HoldReason::Snooze,
+            wall_utc_s: None,
+        }
+    }
+
+    /// The wall clock now, UTC seconds since the epoch (a live session's engine tells it after
+    /// every poll). A live session starts in the history at this time; when the wall clock is
+    /// found more than [`FOLLOW_AHEAD_MS`] ahead of the session's time, the history follows it
+    /// forward from the next sample ([`HistoryFeed::shift_forward`]). It never follows it back:
+    /// that would store the same hour twice; the session runs on in session time instead.
+    pub fn wall_clock(&mut self, utc_s: f64) {
+        if utc_s.is_finite() {
+            self.wall_utc_s = Some(utc_s);
         }
     }
 
@@ -91,9 +111,11 @@ impl Sink for HistoryRecorder {
     fn fact(&mut self, fact: &Fact<'_>) -> Result<(), SinkError> {
         match fact {
             Fact::Sample { sample, step } => {
+                let wall_utc_s = self.wall_utc_s.take();
+                let fresh = self.feed.is_none();
                 let feed = self.feed.get_or_insert_with(|| {
                     let started_utc_s = match self.start {
-                        StartTime::Now => now_utc_s(),
+                        StartTime::Now => wall_utc_s.unwrap_or_else(now_utc_s),
                         StartTime::At { utc_s } => utc_s,
                     };
                     self.history.begin_session(
@@ -105,6 +127,16 @@ impl Sink for HistoryRecorder {
                         self.options,
                     )
                 });
+                if let (false, StartTime::Now, Some(wall)) = (fresh, self.start, wall_utc_s) {
+                    let ahead_ms = (wall * 1000.0).round() as i64 - feed.utc_ms(sample.t_s);
+                    if ahead_ms > FOLLOW_AHEAD_MS {
+                        tracing::info!(
+                            "the wall clock is {:.0} s ahead of the session's time (a suspend or a clock change): the history follows it",
+                            ahead_ms as f64 / 1000.0
+                        );
+                        feed.shift_forward(ahead_ms);
+                    }
+                }
                 feed.sample(
                     step.posture.t_s,
                     step.posture.state,

@@ -68,20 +68,43 @@ impl Default for WriterOptions {
 /// (`SQLITE_FULL`), the error a full disk gives, before the transaction starts. Tests run as
 /// root, where a read-only directory does not stop writes, and a full filesystem needs a mount
 /// a test cannot rely on; this exercises the same path (keep, count, notice, retry, resume).
+/// [`FaultSwitch::set_read_only`] fails them as a read-only filesystem does (`SQLITE_READONLY`).
 #[derive(Debug, Clone, Default)]
-pub struct FaultSwitch(Arc<AtomicBool>);
+pub struct FaultSwitch {
+    full: Arc<AtomicBool>,
+    read_only: Arc<AtomicBool>,
+}
 
 impl FaultSwitch {
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// The disk is full (`true`) or has room again.
     pub fn set(&self, failing: bool) {
-        self.0.store(failing, Ordering::SeqCst);
+        self.full.store(failing, Ordering::SeqCst);
     }
 
-    fn is_on(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+    /// The data directory is read only (`true`) or writable again.
+    pub fn set_read_only(&self, read_only: bool) {
+        self.read_only.store(read_only, Ordering::SeqCst);
+    }
+
+    /// The error a commit gets now, if any.
+    fn error(&self) -> Option<StoreError> {
+        if self.read_only.load(Ordering::SeqCst) {
+            Some(simulated(
+                rusqlite::ffi::SQLITE_READONLY,
+                "attempt to write a readonly database (simulated by the test fault switch)",
+            ))
+        } else if self.full.load(Ordering::SeqCst) {
+            Some(simulated(
+                rusqlite::ffi::SQLITE_FULL,
+                "database or disk is full (simulated by the test fault switch)",
+            ))
+        } else {
+            None
+        }
     }
 }
 
@@ -414,10 +437,8 @@ impl Writer {
 
     /// Returns the number of records rejected (written around).
     fn try_write(&mut self) -> Result<usize, StoreError> {
-        if let Some(fault) = &self.opts.fault
-            && fault.is_on()
-        {
-            return Err(simulated_disk_full());
+        if let Some(e) = self.opts.fault.as_ref().and_then(FaultSwitch::error) {
+            return Err(e);
         }
         let pending = std::mem::take(&mut self.pending);
         let mut applier = std::mem::take(&mut self.applier);
@@ -448,12 +469,12 @@ impl Writer {
     }
 }
 
-fn simulated_disk_full() -> StoreError {
+fn simulated(code: std::ffi::c_int, message: &str) -> StoreError {
     StoreError::Sql {
         doing: "committing a history batch",
         source: rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
-            Some("database or disk is full (simulated by the test fault switch)".into()),
+            rusqlite::ffi::Error::new(code),
+            Some(message.into()),
         ),
     }
 }
