@@ -200,17 +200,29 @@ fn sigkill_while_recording_and_committing_history_loses_nothing_committed() {
     assert!(out.contains("monitored "), "{out}");
     recordings.push(last);
 
+    let db = spinewatch::app::Paths::under(&home).history_file;
+    check_after_kills("record", &recordings, &db);
+}
+
+/// After runs killed in the middle of recording and committing, and a last one that stopped
+/// normally: every recording reads back (valid up to its last flush), the history passes
+/// SQLite's integrity check and holds one session a run, the last one finished, each with what
+/// its run had committed (its start at once, the rest within the 5-second commit cycle).
+fn check_after_kills(
+    what: &str,
+    recordings: &[std::path::PathBuf],
+    history_file: &std::path::Path,
+) {
     let mut durations = Vec::new();
-    for path in &recordings {
+    for path in recordings {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
         let (_, samples) = read_all(text.as_bytes(), &path.display().to_string())
             .unwrap_or_else(|e| panic!("{} does not read back: {e}", path.display()));
         assert!(!samples.is_empty(), "{} is empty", path.display());
         durations.push(samples.last().map_or(0.0, |s| s.t_s));
     }
-
-    let db = spinewatch::app::Paths::under(&home).history_file;
-    let conn = rusqlite::Connection::open(&db).unwrap_or_else(|e| panic!("{}: {e}", db.display()));
+    let conn = rusqlite::Connection::open(history_file)
+        .unwrap_or_else(|e| panic!("{}: {e}", history_file.display()));
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap_or_else(|e| panic!("{e}"));
@@ -224,15 +236,12 @@ fn sigkill_while_recording_and_committing_history_loses_nothing_committed() {
             .collect::<Result<_, _>>()
             .unwrap_or_else(|e| panic!("{e}"))
     };
-    println!("recordings (s): {durations:.1?}; sessions in the history: {sessions:?}");
-    // Each run had committed its start (an alert or a batch is committed within 5 s; the start
-    // at once), so each is there; only the last one ended normally.
+    println!("{what}: recordings (s) {durations:.1?}; sessions in the history {sessions:?}");
     assert_eq!(sessions.len(), recordings.len(), "{sessions:?}");
     assert!(
         sessions.last().is_some_and(|s| s.2),
         "the last session finished"
     );
-    // What a killed run had committed covers its recording up to the last commit cycle.
     for ((start, end, _), d) in sessions.iter().zip(&durations) {
         let stored_s = (end - start) as f64 / 1000.0;
         assert!(
@@ -385,40 +394,5 @@ fn sigkill_of_the_window_engine_while_recording_and_committing() {
 
     let recordings = csvs();
     assert_eq!(recordings.len(), kill_after_ms.len() + 1, "{recordings:?}");
-    let mut durations = Vec::new();
-    for path in &recordings {
-        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{e}"));
-        let (_, samples) = read_all(text.as_bytes(), &path.display().to_string())
-            .unwrap_or_else(|e| panic!("{} does not read back: {e}", path.display()));
-        assert!(!samples.is_empty(), "{} is empty", path.display());
-        durations.push(samples.last().map_or(0.0, |s| s.t_s));
-    }
-    let conn = rusqlite::Connection::open(&paths.history_file)
-        .unwrap_or_else(|e| panic!("{}: {e}", paths.history_file.display()));
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(check, "ok");
-    let sessions: Vec<(i64, i64, bool)> = {
-        let mut stmt = conn
-            .prepare("SELECT start_ms, end_ms, finished FROM sessions ORDER BY start_ms")
-            .unwrap_or_else(|e| panic!("{e}"));
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .unwrap_or_else(|e| panic!("{e}"))
-            .collect::<Result<_, _>>()
-            .unwrap_or_else(|e| panic!("{e}"))
-    };
-    println!("window engine: recordings (s) {durations:.1?}; history sessions {sessions:?}");
-    assert_eq!(sessions.len(), recordings.len(), "{sessions:?}");
-    assert!(
-        sessions.last().is_some_and(|s| s.2),
-        "the last session finished"
-    );
-    for ((start, end, _), d) in sessions.iter().zip(&durations) {
-        let stored_s = (end - start) as f64 / 1000.0;
-        assert!(
-            stored_s <= d + 1.0 && stored_s >= d - 5.0 - 1.5,
-            "a session of {stored_s:.1} s in the history for a recording of {d:.1} s"
-        );
-    }
+    check_after_kills("window engine", &recordings, &paths.history_file);
 }
