@@ -565,7 +565,14 @@ impl Engine {
     /// A sink failed. A recording pauses (it tries again by itself, see
     /// [`super::recording`]): one notice, taken back when it resumes.
     fn recording_failed(&mut self, e: &SinkError) {
-        if self.recording.active() {
+        if !super::recording::pauses_for(&e.source) {
+            // Not a full or read-only disk: the recording has ended (its rows so far are in
+            // the file).
+            self.view.shared.notice(format!(
+                "recording stopped: {e}; monitoring and alerts go on, press Record to start a new recording"
+            ));
+            self.view.shared.recording = None;
+        } else if self.recording.active() {
             let text = format!(
                 "recording paused: {e}; monitoring and alerts go on, and the recording resumes by itself when it can write again"
             );

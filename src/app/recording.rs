@@ -27,6 +27,27 @@ use super::store::{RecordingView, SessionFile};
 const RETRY_FIRST: Duration = Duration::from_secs(1);
 /// Longest wait between two tries.
 const RETRY_MAX: Duration = Duration::from_secs(30);
+/// An outage that begins within this long of the last one's end carries on its backoff: a disk
+/// with a few kilobytes free takes the kept rows and fails the next flush, and starting again
+/// at 1 s would pause and resume the recording every two seconds.
+const BACKOFF_MEMORY: Duration = Duration::from_secs(60);
+
+/// Whether a failed write is worth trying again on the same file: the disk is full, the quota
+/// is used up, or the filesystem turned read only; space or a remount can fix those. Anything
+/// else (an I/O error from a medium pulled out, a file removed from under us) will not come
+/// back on this file handle, so the recording stops and says so.
+pub fn pauses_for(e: &std::io::Error) -> bool {
+    /// ENOSPC, EROFS and EDQUOT on Linux.
+    const RETRYABLE: [i32; 3] = [28, 30, 122];
+    e.raw_os_error()
+        .is_some_and(|code| RETRYABLE.contains(&code))
+        || matches!(
+            e.kind(),
+            std::io::ErrorKind::StorageFull
+                | std::io::ErrorKind::ReadOnlyFilesystem
+                | std::io::ErrorKind::QuotaExceeded
+        )
+}
 
 /// A recording that cannot write right now.
 #[derive(Debug)]
@@ -63,6 +84,8 @@ pub struct RecordingControl {
     now_mono: Duration,
     /// Test switch put in front of every recording's file.
     fault: Option<DiskFault>,
+    /// When the last outage ended and the backoff it had reached ([`BACKOFF_MEMORY`]).
+    last_backoff: Option<(Duration, Duration)>,
 }
 
 impl RecordingControl {
@@ -163,6 +186,7 @@ impl RecordingControl {
                     resumed.missed_s,
                     sink.path().display()
                 );
+                self.last_backoff = Some((now_mono, outage.backoff));
                 self.outage = None;
                 Ok(Some(resumed))
             }
@@ -178,7 +202,20 @@ impl RecordingControl {
         }
     }
 
+    /// A write failed: a pause that retries (see [`pauses_for`]) or, for an error that will
+    /// not pass, the end of the recording (its rows so far stay in the file).
     fn begin_outage(&mut self, e: &SinkError) {
+        if !pauses_for(&e.source) {
+            tracing::warn!("recording stopped: {e}");
+            self.abandon();
+            return;
+        }
+        let backoff = match self.last_backoff {
+            Some((ended, b)) if self.now_mono.saturating_sub(ended) < BACKOFF_MEMORY => {
+                (b * 2).min(RETRY_MAX)
+            }
+            _ => RETRY_FIRST,
+        };
         self.outage = Some(Outage {
             reason: e.to_string(),
             missed_s: None,
@@ -186,8 +223,8 @@ impl RecordingControl {
             total_missed: 0,
             total_missed_s: 0.0,
             calibration: None,
-            retry_at: self.now_mono + RETRY_FIRST,
-            backoff: RETRY_FIRST,
+            retry_at: self.now_mono + backoff,
+            backoff,
         });
     }
 
@@ -393,6 +430,54 @@ mod tests {
         );
         assert!((resumed.missed_s - (resumed.missed_samples - 1) as f64 * 0.01).abs() < 1e-6);
         assert_eq!(rows.last().map(|r| r.t_s), Some(9.99));
+    }
+
+    #[test]
+    fn an_outage_soon_after_the_last_carries_on_its_backoff() {
+        use crate::session::{DiskFault, DiskFaultKind};
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let paths = Paths::under(dir.path());
+        let fault = DiskFault::new();
+        let mut rec = RecordingControl::with_fault(Some(fault.clone()));
+        rec.start(&paths, &demo_info(), Some(100.0), None, local_noon())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let t = |i: u32| 10.0 + f64::from(i) * 0.01;
+        let at = |s: u64| Duration::from_secs(s);
+        let feed_until_error = |rec: &mut RecordingControl, from: u32| {
+            (from..from + 300).find(|&i| feed(rec, t(i)).is_err())
+        };
+        for i in 0..150 {
+            feed(&mut rec, t(i)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        fault.set(Some(DiskFaultKind::Full));
+        assert!(feed_until_error(&mut rec, 150).is_some());
+        assert_eq!(rec.tick(at(1)).ok().flatten(), None, "still full");
+        fault.set(None);
+        assert!(
+            rec.tick(at(3)).ok().flatten().is_some(),
+            "resumed after 2 s"
+        );
+        // Full again at once (a disk with a few kilobytes free): the next try waits 4 s, not 1.
+        fault.set(Some(DiskFaultKind::Full));
+        assert!(feed_until_error(&mut rec, 600).is_some());
+        fault.set(None);
+        assert_eq!(rec.tick(at(4)).ok().flatten(), None);
+        assert_eq!(rec.tick(at(6)).ok().flatten(), None);
+        assert!(rec.tick(at(7)).ok().flatten().is_some(), "due at 3 + 4 s");
+    }
+
+    #[test]
+    fn only_a_full_or_read_only_disk_is_worth_waiting_for() {
+        use std::io::{Error, ErrorKind};
+        assert!(pauses_for(&Error::from_raw_os_error(28)), "ENOSPC");
+        assert!(pauses_for(&Error::from_raw_os_error(30)), "EROFS");
+        assert!(pauses_for(&Error::from_raw_os_error(122)), "EDQUOT");
+        assert!(pauses_for(&Error::from(ErrorKind::StorageFull)));
+        assert!(
+            !pauses_for(&Error::from_raw_os_error(5)),
+            "EIO: the medium went away"
+        );
+        assert!(!pauses_for(&Error::from(ErrorKind::NotFound)));
     }
 
     #[test]
