@@ -9,6 +9,10 @@
 //!   resumes.
 #![cfg(unix)]
 
+#[path = "common/live.rs"]
+mod live;
+#[path = "common/oracle.rs"]
+mod oracle;
 #[path = "common/proc.rs"]
 mod proc;
 
@@ -259,32 +263,14 @@ fn check_after_kills(
 #[test]
 #[ignore = "a child process of sigkill_of_the_window_engine_while_recording_and_committing"]
 fn window_engine_child() {
-    use spinewatch::app::clock::SystemClock;
-    use spinewatch::app::engine::StartSource;
-    use spinewatch::app::notifier::MemoryNotifier;
-    use spinewatch::app::{Command, Engine, EngineOptions, Paths};
+    use spinewatch::app::{Command, Paths};
 
     let Some(home) = std::env::var_os("SPINEWATCH_CHILD_HOME") else {
         return;
     };
     let home = std::path::PathBuf::from(home);
     spinewatch::app::allocator::use_one_arena();
-    let (engine, handle) = Engine::new(
-        EngineOptions {
-            paths: Paths::under(&home),
-            start: StartSource::Auto,
-            replay_batch: 1000,
-            persist: true,
-            demo_seed: 1,
-        },
-        Box::new(SystemClock::new()),
-        Box::new(MemoryNotifier::default()),
-    );
-    handle.set_visible(false);
-    handle.send(Command::StartRecording);
-    let thread = engine
-        .spawn()
-        .unwrap_or_else(|e| panic!("pipeline thread: {e}"));
+    let (handle, thread) = live::spawn_recording_engine(Paths::under(&home));
     while !home.join("stop").exists() {
         thread::sleep(Duration::from_millis(20));
     }

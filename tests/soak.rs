@@ -14,6 +14,8 @@
 //! 8.6 M samples; `SPINEWATCH_SOAK_MINUTES` changes the length).
 #![cfg(target_os = "linux")]
 
+#[path = "common/live.rs"]
+mod live;
 #[path = "common/oracle.rs"]
 mod oracle;
 #[path = "common/proc.rs"]
@@ -25,13 +27,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::{Days as ChronoDays, Local};
-use spinewatch::app::clock::SystemClock;
-use spinewatch::app::engine::StartSource;
-use spinewatch::app::notifier::MemoryNotifier;
-use spinewatch::app::{Command, Engine, EngineOptions, Paths, Settings};
+use spinewatch::app::{Command, Paths, Settings};
 use spinewatch::posture::{Config, EventKind, PostureState};
 use spinewatch::session::SessionReader;
-use spinewatch::sim::{Mount, Script, SimOptions};
+use spinewatch::sim::Script;
 use spinewatch::store::query::Figures;
 use spinewatch::store::{Days, History, HistoryOptions, StoreError};
 
@@ -87,17 +86,6 @@ fn rss_kb() -> u64 {
         .unwrap_or(0)
 }
 
-/// The simulated device's options, as `simulate --pty` builds them.
-fn device_options(seed: u64) -> SimOptions {
-    SimOptions {
-        rate_hz: RATE_HZ,
-        seed,
-        mount: Mount::Random,
-        dropout_prob: 0.0,
-        ..SimOptions::default()
-    }
-}
-
 fn recorded_samples(sessions_dir: &Path) -> (PathBuf, u64) {
     let files: Vec<PathBuf> = std::fs::read_dir(sessions_dir)
         .unwrap_or_else(|e| panic!("{}: {e}", sessions_dir.display()))
@@ -144,7 +132,7 @@ fn soak(minutes: f64, seed: u64) -> Soak {
     let paths = Paths::under(dir.path());
     let config = Config::default();
     let script = Script::random_day(minutes, seed);
-    let options = device_options(seed);
+    let options = live::device_options(seed);
     let link = dir.path().join("sensor-link");
     let settings = Settings {
         port: Some(link.display().to_string()),
@@ -187,22 +175,7 @@ fn soak(minutes: f64, seed: u64) -> Soak {
     sim.expect_line("pty:", Duration::from_secs(30));
 
     let started = Instant::now();
-    let (engine, handle) = Engine::new(
-        EngineOptions {
-            paths: paths.clone(),
-            start: StartSource::Auto,
-            replay_batch: 1000,
-            persist: true,
-            demo_seed: 1,
-        },
-        Box::new(SystemClock::new()),
-        Box::new(MemoryNotifier::default()),
-    );
-    handle.set_visible(false);
-    handle.send(Command::StartRecording);
-    let thread = engine
-        .spawn()
-        .unwrap_or_else(|e| panic!("pipeline thread: {e}"));
+    let (handle, thread) = live::spawn_recording_engine(paths.clone());
 
     // Sample memory while the day streams; the device exits once it has sent everything.
     let mut rss = Vec::new();

@@ -500,27 +500,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(path.ends_with("2025-01-01T12-00-00.csv"), "{path:?}");
         for i in 0..10 {
-            let s = ImuSample::new(50.0 + f64::from(i) * 0.01, [0.0, 0.0, 1.0], [0.0; 3]);
-            let step = Step {
-                pose: crate::fusion::Pose {
-                    t_s: s.t_s,
-                    world_from_sensor: nalgebra::UnitQuaternion::identity(),
-                    gyro_bias_dps: nalgebra::Vector3::zeros(),
-                    up_s: nalgebra::Vector3::z(),
-                    flags: crate::fusion::PoseFlags::default(),
-                },
-                posture: PostureUpdate {
-                    t_s: s.t_s,
-                    flexion_deg: None,
-                    lateral_deg: None,
-                    state: PostureState::Uncalibrated,
-                },
-            };
-            rec.fact(&Fact::Sample {
-                sample: &s,
-                step: &step,
-            })
-            .unwrap_or_else(|e| panic!("{e}"));
+            feed(&mut rec, 50.0 + f64::from(i) * 0.01).unwrap_or_else(|e| panic!("{e}"));
         }
         assert_eq!(rec.view().map(|v| v.samples), Some(10));
         let path = rec

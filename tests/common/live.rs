@@ -105,3 +105,33 @@ pub fn the_recording(dir: &Path) -> PathBuf {
     assert_eq!(files.len(), 1, "one recording: {files:?}");
     files[0].clone()
 }
+
+/// The window's engine as the window runs it: on its `pipeline` thread with the system clock
+/// and an in-memory notifier, the start source chosen from the settings under `paths` (the
+/// sensor's port), the window hidden, the record button pressed.
+pub fn spawn_recording_engine(
+    paths: spinewatch::app::Paths,
+) -> (spinewatch::app::EngineHandle, std::thread::JoinHandle<()>) {
+    use spinewatch::app::clock::SystemClock;
+    use spinewatch::app::engine::StartSource;
+    use spinewatch::app::notifier::MemoryNotifier;
+    use spinewatch::app::{Command, Engine, EngineOptions};
+
+    let (engine, handle) = Engine::new(
+        EngineOptions {
+            paths,
+            start: StartSource::Auto,
+            replay_batch: 1000,
+            persist: true,
+            demo_seed: 1,
+        },
+        Box::new(SystemClock::new()),
+        Box::new(MemoryNotifier::default()),
+    );
+    handle.set_visible(false);
+    handle.send(Command::StartRecording);
+    let thread = engine
+        .spawn()
+        .unwrap_or_else(|e| panic!("pipeline thread: {e}"));
+    (handle, thread)
+}
