@@ -6,7 +6,8 @@
 //! mantissa `m <= 2^53` and the decimal exponent `e` satisfies `|e| <= 22`, both `m` and `10^|e|`
 //! are exactly representable as `f64`, so the single IEEE division (or multiplication) is correctly
 //! rounded — the same result `str::parse::<f64>` gives. Everything else falls back to
-//! `str::parse::<f64>`.
+//! `str::parse::<f64>`. The CSV reader parses each field where it stands with
+//! [`parse_f64_prefix`], so a row is read in one pass.
 
 /// Exact powers of ten representable in an `f64` (10^22 is the largest).
 const POW10: [f64; 23] = [
@@ -16,6 +17,9 @@ const POW10: [f64; 23] = [
 
 /// Largest integer mantissa for which every smaller integer is exact in an `f64`.
 const MAX_EXACT_MANTISSA: u64 = 1 << 53;
+
+/// Digits accumulated without overflow checks: 10^19 - 1 < 2^64.
+const MAX_FAST_DIGITS: usize = 19;
 
 /// Exponent magnitude beyond which the value is certainly 0 or infinite; clamps the accumulator.
 const EXPONENT_CLAMP: i64 = 1_000_000;
@@ -29,45 +33,51 @@ const EXPONENT_CLAMP: i64 = 1_000_000;
 /// Returns `None` for anything outside the grammar and for results that are not finite
 /// (e.g. `1e999`), so callers never see NaN or infinity. Never panics, never allocates.
 pub fn parse_f64(bytes: &[u8]) -> Option<f64> {
-    let (negative, rest) = match bytes.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, bytes),
+    match parse_f64_prefix(bytes) {
+        Some((value, used)) if used == bytes.len() => Some(value),
+        _ => None,
+    }
+}
+
+/// Parses the number at the start of `bytes` (the grammar of [`parse_f64`]) and returns it with
+/// the number of bytes it took; what follows is the caller's (a `,`, a line end).
+///
+/// Why: a CSV row is read in one pass, each field parsed where it stands, with no split and no
+/// trim first. An `e` or `E` after the digits must start a valid exponent: `1e,` is `None`, not
+/// 1 followed by `e`, so a caller that finds the wrong byte next never mistakes a broken number
+/// for a shorter one.
+///
+/// Cost: a few instructions for up to eight digits ([`digit_run`]). Up to 19 digits are accumulated in a `u64` without checks
+/// (10^19 < 2^64); the exact fast path then needs a mantissa `<= 2^53` and a decimal exponent
+/// within ±22. Longer or larger numbers go to `str::parse` on the same bytes.
+pub fn parse_f64_prefix(bytes: &[u8]) -> Option<(f64, usize)> {
+    let (negative, mut i) = match bytes.first() {
+        Some(b'-') => (true, 1),
+        Some(b'+') => (false, 1),
+        _ => (false, 0),
     };
 
     let mut mantissa: u64 = 0;
-    let mut exact = true;
-    let mut int_digits = 0usize;
+    let int_start = i;
+    // The whole part of a reading is one to four digits: a byte at a time is cheaper here.
+    i = digit_run_scalar(bytes, i, &mut mantissa);
+    let int_digits = i - int_start;
     let mut frac_digits = 0usize;
-    let mut i = 0usize;
-
-    while let Some(&b) = rest.get(i) {
-        if !b.is_ascii_digit() {
-            break;
-        }
-        accumulate(&mut mantissa, &mut exact, b);
-        int_digits += 1;
+    if bytes.get(i) == Some(&b'.') {
         i += 1;
+        let frac_start = i;
+        i = digit_run(bytes, i, &mut mantissa);
+        frac_digits = i - frac_start;
     }
-    if rest.get(i) == Some(&b'.') {
-        i += 1;
-        while let Some(&b) = rest.get(i) {
-            if !b.is_ascii_digit() {
-                break;
-            }
-            accumulate(&mut mantissa, &mut exact, b);
-            frac_digits += 1;
-            i += 1;
-        }
-    }
-    if int_digits == 0 && frac_digits == 0 {
+    let digits = int_digits + frac_digits;
+    if digits == 0 {
         return None;
     }
 
     let mut exponent: i64 = 0;
-    if matches!(rest.get(i), Some(b'e' | b'E')) {
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
         i += 1;
-        let exp_negative = match rest.get(i) {
+        let exp_negative = match bytes.get(i) {
             Some(b'-') => {
                 i += 1;
                 true
@@ -78,32 +88,26 @@ pub fn parse_f64(bytes: &[u8]) -> Option<f64> {
             }
             _ => false,
         };
-        let mut exp_digits = 0usize;
-        while let Some(&b) = rest.get(i) {
-            if !b.is_ascii_digit() {
+        let exp_start = i;
+        while let Some(&b) = bytes.get(i) {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 {
                 break;
             }
-            exponent = (exponent * 10 + i64::from(b - b'0')).min(EXPONENT_CLAMP);
-            exp_digits += 1;
+            exponent = (exponent * 10 + i64::from(digit)).min(EXPONENT_CLAMP);
             i += 1;
         }
-        if exp_digits == 0 {
+        if i == exp_start {
             return None;
         }
         if exp_negative {
             exponent = -exponent;
         }
     }
-    if i != rest.len() {
-        return None;
-    }
 
-    if exact {
-        // frac_digits is bounded by the input length, so the subtraction cannot overflow an i64
-        // for any slice that fits in memory; saturate anyway to stay panic-free.
-        let frac = i64::try_from(frac_digits).unwrap_or(i64::MAX);
-        let e = exponent.saturating_sub(frac);
-        // Exact: mantissa <= 2^53.
+    if digits <= MAX_FAST_DIGITS && mantissa <= MAX_EXACT_MANTISSA {
+        // Exact: mantissa <= 2^53, and frac_digits <= 19 so the cast cannot wrap.
+        let e = exponent - frac_digits as i64;
         let m = mantissa as f64;
         let value = if e == 0 {
             Some(m)
@@ -113,23 +117,84 @@ pub fn parse_f64(bytes: &[u8]) -> Option<f64> {
             pow10(e.unsigned_abs()).map(|p| m * p)
         };
         if let Some(v) = value {
-            return Some(if negative { -v } else { v });
+            return Some((if negative { -v } else { v }, i));
         }
     }
-    slow_parse(bytes)
+    slow_parse(bytes.get(..i)?).map(|v| (v, i))
 }
 
+/// Reads the run of ASCII digits from `bytes[i]` on into `mantissa` (`mantissa * 10 + digit`
+/// each, wrapping: the caller counts the digits and trusts at most 19) and returns where the
+/// run ends.
+///
+/// Eight bytes at a time where eight remain (SWAR, as in Lemire's fast_float): one load finds
+/// how many of them are digits, and three multiplications give their value. A field such as
+/// `0.010000` takes two steps instead of eight.
 #[inline]
-fn accumulate(mantissa: &mut u64, exact: &mut bool, digit: u8) {
-    if *exact {
-        match mantissa
-            .checked_mul(10)
-            .and_then(|m| m.checked_add(u64::from(digit - b'0')))
-        {
-            Some(m) if m <= MAX_EXACT_MANTISSA => *mantissa = m,
-            _ => *exact = false,
+fn digit_run(bytes: &[u8], mut i: usize, mantissa: &mut u64) -> usize {
+    while let Some(chunk) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let v = u64::from_le_bytes(*chunk);
+        let values = v.wrapping_sub(0x3030_3030_3030_3030);
+        // A byte's high bit is set here if it is below '0' (the subtraction wrapped) or above
+        // '9' (adding 0x46 reaches 0x80). A borrow only ever reaches bytes after the first such
+        // byte, which are not used.
+        let not_digit = (values | v.wrapping_add(0x4646_4646_4646_4646)) & 0x8080_8080_8080_8080;
+        let n = (not_digit.trailing_zeros() / 8) as usize;
+        if n == 0 {
+            return i;
+        }
+        // The n digits move to the top; the zero bytes below them read as leading zeros.
+        let digits = values << (8 * (8 - n));
+        *mantissa = mantissa
+            .wrapping_mul(POW10_U64[n])
+            .wrapping_add(eight_digits(digits));
+        i += n;
+        if n < 8 {
+            return i;
         }
     }
+    digit_run_scalar(bytes, i, mantissa)
+}
+
+/// [`digit_run`] a byte at a time.
+#[inline]
+fn digit_run_scalar(bytes: &[u8], mut i: usize, mantissa: &mut u64) -> usize {
+    while let Some(&b) = bytes.get(i) {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            break;
+        }
+        *mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(digit));
+        i += 1;
+    }
+    i
+}
+
+/// `10^n` for the digits one [`digit_run`] step takes (0 to 8).
+const POW10_U64: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
+
+/// The value of eight digits (each byte 0 to 9, the first digit in the lowest byte).
+#[inline]
+fn eight_digits(values: u64) -> u64 {
+    const MASK: u64 = 0x0000_00FF_0000_00FF;
+    const MUL1: u64 = 100 + (1_000_000 << 32);
+    const MUL2: u64 = 1 + (10_000 << 32);
+    // Pairs: each 16-bit lane holds 10 * first + second.
+    let pairs = values.wrapping_mul(10).wrapping_add(values >> 8);
+    ((pairs & MASK)
+        .wrapping_mul(MUL1)
+        .wrapping_add(((pairs >> 16) & MASK).wrapping_mul(MUL2)))
+        >> 32
 }
 
 #[inline]
@@ -214,6 +279,59 @@ mod tests {
     }
 
     #[test]
+    fn eight_digits_at_a_time_read_every_run_length() {
+        for text in [
+            "12345678",
+            "123456789",
+            "1234567890123456789",
+            "0",
+            "00000000",
+            "99999999",
+            "100000001",
+            "7.",
+            "0.010000",
+            "123456.7890123",
+            "1234567.8",
+            "12345678.9",
+        ] {
+            for tail in ["", ",", "x1234567", ",0,0,0,0,0,0,0,0"] {
+                let field = format!("{text}{tail}");
+                assert_eq!(
+                    parse_f64_prefix(field.as_bytes()),
+                    reference(text).map(|v| (v, text.len())),
+                    "{field}"
+                );
+            }
+        }
+        // Bytes next to the digits ('/' and ':' are just outside '0'..='9'), and bytes >= 0x80.
+        for tail in [b'/', b':', 0x80, 0xAF, 0xB0, 0xFF, b' ', 0] {
+            let mut field = b"1234".to_vec();
+            field.push(tail);
+            field.extend_from_slice(b"567");
+            assert_eq!(parse_f64_prefix(&field), Some((1234.0, 4)), "{tail:#x}");
+        }
+    }
+
+    #[test]
+    fn a_prefix_is_the_number_where_it_stands() {
+        assert_eq!(parse_f64_prefix(b"1.5,2"), Some((1.5, 3)));
+        assert_eq!(parse_f64_prefix(b"-0.06505,"), Some((-0.06505, 8)));
+        assert_eq!(parse_f64_prefix(b"12abc"), Some((12.0, 2)));
+        assert_eq!(parse_f64_prefix(b"2.5e-2\n"), Some((0.025, 6)));
+        assert_eq!(
+            parse_f64_prefix(b"12345678901234567890.5,"),
+            reference("12345678901234567890.5").map(|v| (v, 22))
+        );
+        // An `e` must start an exponent: a broken number is never read as a shorter one.
+        assert_eq!(parse_f64_prefix(b"1e,"), None);
+        assert_eq!(parse_f64_prefix(b"1e+,"), None);
+        assert_eq!(parse_f64_prefix(b"-,"), None);
+        assert_eq!(parse_f64_prefix(b".,"), None);
+        assert_eq!(parse_f64_prefix(b""), None);
+        assert_eq!(parse_f64_prefix(b"1e999,"), None);
+    }
+
+    #[test]
     fn u32_parsing() {
         assert_eq!(parse_u32(b"0"), Some(0));
         assert_eq!(parse_u32(b"4294967295"), Some(u32::MAX));
@@ -244,6 +362,16 @@ mod tests {
         fn matches_std_on_arbitrary_alphabet(s in "[-+0-9.eEinfa ]{0,12}") {
             let got = parse_f64(s.as_bytes()).map(f64::to_bits);
             prop_assert_eq!(got, reference(&s).map(f64::to_bits), "{}", s);
+        }
+
+        #[test]
+        fn a_prefix_followed_by_a_delimiter_reads_as_the_whole_field(
+            s in "[-+]?[0-9]{0,25}(\\.[0-9]{0,25})?([eE][-+]?[0-9]{1,4})?",
+            tail in "([,; x\t\r\n][0-9.,a-z]{0,4})?",
+        ) {
+            let text = format!("{s}{tail}");
+            let got = parse_f64_prefix(text.as_bytes()).map(|(v, n)| (v.to_bits(), n));
+            prop_assert_eq!(got, reference(&s).map(|v| (v.to_bits(), s.len())), "{}", text);
         }
 
         #[test]

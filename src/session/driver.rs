@@ -419,6 +419,10 @@ impl SessionDriver {
     }
 
     fn drain_events(&mut self, sinks: &mut [&mut dyn Sink]) -> Result<(), SinkError> {
+        // Most samples have no event; an empty drain still costs a replay ~2 % of its driver.
+        if self.events.is_empty() {
+            return Ok(());
+        }
         let mut result = Ok(());
         for e in self.events.drain(..) {
             if let Err(err) = deliver(sinks, &Fact::Event(&e)) {
