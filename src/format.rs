@@ -5,6 +5,8 @@
 //! Values are rounded half away from zero to `decimals` places, which is what a reader expects
 //! from a fixed-precision column.
 
+use crate::number::POW10_U64;
+
 /// Powers of ten usable as exact scale factors.
 const POW10: [f64; 10] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
@@ -104,27 +106,6 @@ fn push_fixed_n<const D: usize>(out: &mut Vec<u8>, value: f64) {
     out.extend_from_slice(&buf);
     out.truncate(start + len);
 }
-
-/// `10^n` as integers, up to `10^16` (the digits of a value below 9e15).
-const POW10_U64: [u64; 17] = [
-    1,
-    10,
-    100,
-    1_000,
-    10_000,
-    100_000,
-    1_000_000,
-    10_000_000,
-    100_000_000,
-    1_000_000_000,
-    10_000_000_000,
-    100_000_000_000,
-    1_000_000_000_000,
-    10_000_000_000_000,
-    100_000_000_000_000,
-    1_000_000_000_000_000,
-    10_000_000_000_000_000,
-];
 
 /// The fixed array [`push_fixed`] builds a value in (27 bytes at most, rounded up).
 const FIXED_BYTES: usize = 32;

@@ -170,8 +170,9 @@ fn digit_run_scalar(bytes: &[u8], mut i: usize, mantissa: &mut u64) -> usize {
     i
 }
 
-/// `10^n` for the digits one [`digit_run`] step takes (0 to 8).
-const POW10_U64: [u64; 9] = [
+/// `10^n` as integers, up to `10^16`: the scale of the digits one [`digit_run`] step takes (0 to
+/// 8), and of the whole part the CSV writers print (below 9e15).
+pub(crate) const POW10_U64: [u64; 17] = [
     1,
     10,
     100,
@@ -181,6 +182,14 @@ const POW10_U64: [u64; 9] = [
     1_000_000,
     10_000_000,
     100_000_000,
+    1_000_000_000,
+    10_000_000_000,
+    100_000_000_000,
+    1_000_000_000_000,
+    10_000_000_000_000,
+    100_000_000_000_000,
+    1_000_000_000_000_000,
+    10_000_000_000_000_000,
 ];
 
 /// The value of eight digits (each byte 0 to 9, the first digit in the lowest byte).
