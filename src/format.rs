@@ -1,7 +1,7 @@
 //! Fast fixed-point number formatting for the CSV writers.
 //!
 //! The headless replay writes millions of rows; `format!("{:.6}")` goes through the generic float
-//! formatter and is several times slower than scaling to an integer and printing that with `itoa`.
+//! formatter and is several times slower than scaling to an integer and printing its digits.
 //! Values are rounded half away from zero to `decimals` places, which is what a reader expects
 //! from a fixed-precision column.
 
@@ -18,7 +18,7 @@ const POW10: [f64; 10] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 /// Cost: each count of decimals has its own copy ([`push_fixed_n`]), so every division is by a
 /// constant (a multiplication); the digits go two at a time from a table into a small array
 /// that is appended whole; the rounding is exact without a call to `round`. About a quarter of
-/// the instructions of `itoa` twice plus `f64::round`.
+/// the instructions of the first version here (`itoa` for both parts, `f64::round`).
 pub fn push_fixed(out: &mut Vec<u8>, value: f64, decimals: usize) {
     match decimals {
         0 => push_fixed_n::<0>(out, value),
