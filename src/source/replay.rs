@@ -16,6 +16,10 @@ use crate::source::{LinkState, LinkStats, SampleSource, SourceEvent, SourceInfo,
 
 /// Samples handed over per poll when unpaced (keeps the engine responsive to commands).
 pub const DEFAULT_BATCH: usize = 5_000;
+/// A paced poll takes what is due, up to this many unpaced batches. Why more than one: the
+/// engine polls every 100 ms while the window is hidden, and a 1 kHz file at 60× is due 6,000
+/// samples a poll; one batch played it at 50×. The cap still bounds a round after a stall.
+const PACED_BATCHES: usize = 4;
 
 /// Replay speeds offered by the player.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -270,7 +274,8 @@ impl SampleSource for ReplaySource {
                     let now = Instant::now();
                     let (t0, p0) = *self.anchor.get_or_insert((now, self.position_s));
                     let until = p0 + (now - t0).as_secs_f64() * factor;
-                    if !self.emit_until(until, self.batch, out) {
+                    let cap = self.batch.saturating_mul(PACED_BATCHES);
+                    if !self.emit_until(until, cap, out) {
                         // Could not keep up: re-anchor rather than build a backlog.
                         self.anchor = Some((now, self.position_s));
                     }
@@ -321,6 +326,37 @@ impl SampleSource for ReplaySource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A 1 kHz file at 60× is due 6,000 samples in a 100-ms round (the hidden window's): one
+    /// poll must deliver them all, not one unpaced batch (which played it at 50×).
+    #[test]
+    fn a_paced_poll_takes_all_that_is_due_beyond_one_batch() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("khz.csv");
+        let mut text = String::from("# rate_hz=1000\ntime_s,ax_g,ay_g,az_g,gx_dps,gy_dps,gz_dps\n");
+        for i in 0..30_000 {
+            text.push_str(&format!("{:.3},0,0,1,0,0,0\n", f64::from(i) * 0.001));
+        }
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        let mut source = ReplaySource::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        source.set_speed(ReplaySpeed::X60);
+        source.play();
+        let mut out = Vec::new();
+        source.poll(&mut out);
+        out.clear();
+        // At least 100 ms pass (a sleep never ends early): at least 6,000 samples are due.
+        std::thread::sleep(Duration::from_millis(100));
+        source.poll(&mut out);
+        let samples = out
+            .iter()
+            .filter(|e| matches!(e, SourceEvent::Sample(_)))
+            .count();
+        assert!(
+            samples >= 6_000,
+            "{samples} samples in one 100-ms round at 60×"
+        );
+        assert!(samples <= DEFAULT_BATCH * PACED_BATCHES, "{samples}");
+    }
 
     #[test]
     fn a_calibration_between_rows_is_emitted_just_before_the_sample_it_precedes() {
