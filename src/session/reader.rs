@@ -370,15 +370,16 @@ impl<R: BufRead> SessionReader<R> {
             if let Some(Some(slot)) = self.slot_of.get(pos) {
                 let column = REQUIRED_COLUMNS[*slot];
                 match parse_f64(field.trim_ascii()) {
-                    Some(v) if *slot == 0 && v.abs() > TIME_LIMIT_S => {
+                    Some(v) if *slot == 0 && v.abs() > ROW_LIMITS[0] => {
                         return Err(self
                             .err(SessionErrorKind::TimeOutOfRange { value_s: v })
                             .with_column(column));
                     }
                     Some(v) if v.is_finite() => {
+                        // The one-pass path's limits, so the two paths cannot drift apart.
                         let limit = match *slot {
-                            1..=3 => Some((ACCEL_LIMIT_G, "g")),
-                            4..=6 => Some((GYRO_LIMIT_DPS, "deg/s")),
+                            1..=3 => Some((ROW_LIMITS[*slot], "g")),
+                            4..=6 => Some((ROW_LIMITS[*slot], "deg/s")),
                             _ => None,
                         };
                         if let Some((limit, unit)) = limit
