@@ -1230,10 +1230,7 @@ impl Engine {
                     until_s: self.view.shared.now_s + TOAST_S,
                 });
             }
-            Err(e) => self
-                .view
-                .shared
-                .notice(format!("recording could not be finished: {e}")),
+            Err(e) => self.view.shared.notice(e.to_string()),
         }
         self.view.shared.sessions = Arc::new(list_sessions(&self.options.paths.sessions_dir));
     }

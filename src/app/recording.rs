@@ -75,6 +75,33 @@ pub struct Resumed {
     pub missed_s: f64,
 }
 
+/// A recording that could not be finished.
+#[derive(Debug)]
+pub struct StopFailure {
+    pub error: SinkError,
+    /// Samples taken but not in the file (held in memory, or not kept in an outage), and the
+    /// session seconds they span.
+    pub unsaved_samples: u64,
+    pub unsaved_s: f64,
+}
+
+impl std::fmt::Display for StopFailure {
+    /// What the wearer reads: what is missing, why, and that the rest is safe.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.unsaved_samples == 0 {
+            return write!(f, "the recording could not be finished: {}", self.error);
+        }
+        write!(
+            f,
+            "the recording stopped, but its last {} samples ({}) could not be written: {}. \
+             The file keeps everything before them.",
+            self.unsaved_samples,
+            crate::format::human_duration(self.unsaved_s),
+            self.error
+        )
+    }
+}
+
 /// The recording in progress, if any.
 #[derive(Default)]
 pub struct RecordingControl {
@@ -132,15 +159,30 @@ impl RecordingControl {
     }
 
     /// Ends the recording; the file is complete (a gap still open is marked first). `None` if
-    /// none was running.
-    pub fn stop(&mut self) -> Option<Result<PathBuf, SinkError>> {
+    /// none was running. Stopped while writing is impossible (the disk still full), the error
+    /// says how many samples are not in the file: the rows held in memory and those not kept.
+    pub fn stop(&mut self) -> Option<Result<PathBuf, StopFailure>> {
         let mut sink = self.sink.take()?;
-        if let Some(mut outage) = self.outage.take()
-            && let Err(e) = queue_gap(&mut sink, &mut outage)
-        {
-            return Some(Err(e));
-        }
-        Some(sink.finish().map(|(path, _)| path))
+        let outage = self.outage.take();
+        // Not kept in this outage: the gaps marked already and the one still open.
+        let (missed, missed_s) = outage.as_ref().map_or((0, 0.0), |o| {
+            (
+                o.total_missed + o.missed_samples,
+                o.total_missed_s + o.missed_s.map_or(0.0, |(from, to)| to - from),
+            )
+        });
+        let queued = match outage {
+            Some(mut outage) => queue_gap(&mut sink, &mut outage),
+            None => Ok(()),
+        };
+        // Taken before the last write: if that fails, these are what the file lacks.
+        let stats = sink.stats();
+        let finished = queued.and_then(|()| sink.finish().map(|(path, _)| path));
+        Some(finished.map_err(|error| StopFailure {
+            error,
+            unsaved_samples: stats.samples.saturating_sub(stats.written_samples) + missed,
+            unsaved_s: stats.unwritten_s + missed_s,
+        }))
     }
 
     /// Drops a recording that failed (its rows so far stay in the file).
@@ -430,6 +472,54 @@ mod tests {
         );
         assert!((resumed.missed_s - (resumed.missed_samples - 1) as f64 * 0.01).abs() < 1e-6);
         assert_eq!(rows.last().map(|r| r.t_s), Some(9.99));
+    }
+
+    /// Stopped while the disk is still full: the file keeps what was written, and the message
+    /// counts exactly the samples it lacks (the rows held in memory and those not kept).
+    #[test]
+    fn a_stop_while_the_disk_is_full_says_what_the_file_lacks() {
+        use crate::session::{DiskFault, DiskFaultKind};
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let paths = Paths::under(dir.path());
+        let fault = DiskFault::new();
+        let mut rec = RecordingControl::with_fault(Some(fault.clone()));
+        let path = rec
+            .start(&paths, &demo_info(), Some(100.0), None, local_noon())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let t = |i: u32| 10.0 + f64::from(i) * 0.01;
+        for i in 0..250 {
+            feed(&mut rec, t(i)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        fault.set(Some(DiskFaultKind::Full));
+        for i in 250..600 {
+            let _outage_reported_once = feed(&mut rec, t(i));
+        }
+        assert!(rec.paused().is_some());
+        let failure = match rec.stop() {
+            Some(Err(f)) => f,
+            other => panic!("a full disk cannot finish the file: {other:?}"),
+        };
+        let (_, rows) = read_all(fs::read(&path).unwrap_or_default().as_slice(), "rec")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            rows.len() >= 200,
+            "{} rows written before the fault",
+            rows.len()
+        );
+        assert_eq!(rows.len() as u64 + failure.unsaved_samples, 600);
+        let expected_s = (600 - rows.len()) as f64 * 0.01;
+        assert!(
+            (failure.unsaved_s - expected_s).abs() < 0.03,
+            "{} s unsaved, {expected_s} s expected",
+            failure.unsaved_s
+        );
+        let text = failure.to_string();
+        assert!(
+            text.contains(&format!("its last {} samples", failure.unsaved_samples))
+                && text.contains("No space left")
+                && text.contains("keeps everything before them"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -46,6 +46,11 @@ pub struct RecordingStats {
     /// Session seconds from the first to the last sample.
     pub duration_s: f64,
     pub flushes: u64,
+    /// Samples in the file as of the last successful write; the rest are held in memory.
+    pub written_samples: u64,
+    /// Session seconds from the last sample written to the last sample taken (0 when all are
+    /// written).
+    pub unwritten_s: f64,
 }
 
 /// Where whole rows land: a file that can be cut back to a length and synced.
@@ -229,6 +234,8 @@ pub struct Recorder<F: RowFile = File> {
     last_flush_t: Option<f64>,
     first_t: Option<f64>,
     last_t: Option<f64>,
+    /// Session time of the last sample a successful write took.
+    written_t: Option<f64>,
     stats: RecordingStats,
 }
 
@@ -304,6 +311,7 @@ impl<F: RowFile> Recorder<F> {
             last_flush_t: None,
             first_t: None,
             last_t: None,
+            written_t: None,
             stats: RecordingStats::default(),
         })
     }
@@ -317,6 +325,11 @@ impl<F: RowFile> Recorder<F> {
         RecordingStats {
             duration_s: match (self.first_t, self.last_t) {
                 (Some(a), Some(b)) => b - a,
+                _ => 0.0,
+            },
+            unwritten_s: match (self.written_t.or(self.first_t), self.last_t) {
+                _ if self.stats.written_samples == self.stats.samples => 0.0,
+                (Some(a), Some(b)) => (b - a).max(0.0),
                 _ => 0.0,
             },
             ..self.stats
@@ -380,6 +393,8 @@ impl<F: RowFile> Recorder<F> {
     pub fn flush(&mut self) -> io::Result<()> {
         self.writer.flush()?;
         self.stats.flushes += 1;
+        self.stats.written_samples = self.stats.samples;
+        self.written_t = self.last_t;
         self.last_flush = Instant::now();
         self.last_flush_t = self.last_t.or(self.last_flush_t);
         if self.last_sync.elapsed() >= self.options.sync_every {
@@ -394,6 +409,8 @@ impl<F: RowFile> Recorder<F> {
         self.writer.flush()?;
         self.writer.get_mut().file.sync()?;
         self.stats.flushes += 1;
+        self.stats.written_samples = self.stats.samples;
+        self.written_t = self.last_t;
         Ok(self.stats())
     }
 }
