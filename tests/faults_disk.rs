@@ -42,9 +42,7 @@ use spinewatch::app::notifier::MemoryNotifier;
 use spinewatch::app::{Command, Engine, EngineFaults, EngineOptions, Paths};
 use spinewatch::posture::Config;
 use spinewatch::session::{DiskFault, DiskFaultKind, SessionReader};
-use spinewatch::store::{
-    Days, FaultSwitch, History, HistoryOptions, HistoryStatus, StoreError, WriterOptions,
-};
+use spinewatch::store::{Days, FaultSwitch, History, HistoryOptions, HistoryStatus, WriterOptions};
 
 /// The device streams this many times faster than real time: a simulated minute in 2.4 s, so
 /// the recording's retries (1 s, 2 s, 4 s … of wall time) come within a simulated minute or two.
@@ -346,23 +344,7 @@ fn check(o: &Outcome, reason_has: &str, need_history: bool) -> Gap {
         .unwrap_or_else(|e| panic!("history query: {e}"))
         .totals
         .figures;
-    let alerts_s = history
-        .read(|c| {
-            let sql = |source| StoreError::Sql {
-                doing: "listing the alerts",
-                source,
-            };
-            let mut q = c
-                .prepare(
-                    "SELECT (a.at_ms - s.start_ms) / 1000.0 + s.t0_s FROM alerts a \
-                     JOIN sessions s ON s.id = a.session_id WHERE a.kind = 'slouch_alert' \
-                     ORDER BY a.at_ms",
-                )
-                .map_err(sql)?;
-            let rows = q.query_map([], |r| r.get::<_, f64>(0)).map_err(sql)?;
-            rows.collect::<Result<Vec<f64>, _>>().map_err(sql)
-        })
-        .unwrap_or_else(|e| panic!("history alerts: {e}"));
+    let alerts_s = live::history_alert_times_s(&history, false);
     println!(
         "history: monitored {:.1} s of a {:.1} s session, alerts at {alerts_s:.1?}",
         figures.monitored_s, o.end_s
@@ -396,13 +378,18 @@ fn spawn_device(dir: &Path) -> live::Device {
     live::spawn_device_at(dir, 20.0, SEED, SPEED)
 }
 
-#[test]
-fn a_full_disk_pauses_recording_and_history_once_alerts_go_on_and_both_resume() {
+/// One outage through the engine's fault switches: the recording's file fails as `kind` says,
+/// and the history's writes fail the same way, from the outage's start to its end.
+fn switched_outage(kind: DiskFaultKind, message: &str) {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (disk, db) = (DiskFault::new(), FaultSwitch::new());
     let faults = EngineFaults {
         recording: Some(disk.clone()),
         history: history_options(&db),
+    };
+    let history_fails = |on: bool| match kind {
+        DiskFaultKind::Full => db.set(on),
+        DiskFaultKind::ReadOnly => db.set_read_only(on),
     };
     let device = spawn_device(dir.path());
     let o = outage(
@@ -411,41 +398,25 @@ fn a_full_disk_pauses_recording_and_history_once_alerts_go_on_and_both_resume() 
         device,
         faults,
         &|| {
-            disk.set(Some(DiskFaultKind::Full));
-            db.set(true);
+            disk.set(Some(kind));
+            history_fails(true);
         },
         &|| {
             disk.set(None);
-            db.set(false);
+            history_fails(false);
         },
     );
-    check(&o, "No space left on device", true);
+    check(&o, message, true);
+}
+
+#[test]
+fn a_full_disk_pauses_recording_and_history_once_alerts_go_on_and_both_resume() {
+    switched_outage(DiskFaultKind::Full, "No space left on device");
 }
 
 #[test]
 fn a_read_only_data_directory_pauses_recording_and_history_once_and_both_resume() {
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let (disk, db) = (DiskFault::new(), FaultSwitch::new());
-    let faults = EngineFaults {
-        recording: Some(disk.clone()),
-        history: history_options(&db),
-    };
-    let device = spawn_device(dir.path());
-    let o = outage(
-        true,
-        &dir.path().join("home"),
-        device,
-        faults,
-        &|| {
-            disk.set(Some(DiskFaultKind::ReadOnly));
-            db.set_read_only(true);
-        },
-        &|| {
-            disk.set(None);
-            db.set_read_only(false);
-        },
-    );
-    check(&o, "Read-only file system", true);
+    switched_outage(DiskFaultKind::ReadOnly, "Read-only file system");
 }
 
 /// Fills the filesystem holding `path` with it, 64 KiB at a time, until the disk is full.

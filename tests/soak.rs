@@ -32,7 +32,7 @@ use spinewatch::posture::{Config, EventKind, PostureState};
 use spinewatch::session::SessionReader;
 use spinewatch::sim::Script;
 use spinewatch::store::query::Figures;
-use spinewatch::store::{Days, History, HistoryOptions, StoreError};
+use spinewatch::store::{Days, History, HistoryOptions};
 
 use proc::Proc;
 
@@ -221,23 +221,7 @@ fn soak(minutes: f64, seed: u64) -> Soak {
         .unwrap_or_else(|e| panic!("history query: {e}"))
         .totals
         .figures;
-    let history_alerts_s = history
-        .read(|c| {
-            let sql = |source| StoreError::Sql {
-                doing: "listing the alerts",
-                source,
-            };
-            let mut q = c
-                .prepare(
-                    "SELECT (a.at_ms - s.start_ms) / 1000.0 + s.t0_s FROM alerts a \
-                     JOIN sessions s ON s.id = a.session_id \
-                     WHERE a.kind = 'slouch_alert' AND a.repeat = 0 ORDER BY a.at_ms",
-                )
-                .map_err(sql)?;
-            let rows = q.query_map([], |r| r.get::<_, f64>(0)).map_err(sql)?;
-            rows.collect::<Result<Vec<f64>, _>>().map_err(sql)
-        })
-        .unwrap_or_else(|e| panic!("history alerts: {e}"));
+    let history_alerts_s = live::history_alert_times_s(&history, true);
     let ideal = oracle::ideal(&script, &options, &config);
     Soak {
         wall,

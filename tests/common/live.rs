@@ -11,6 +11,7 @@ use std::time::Duration;
 use spinewatch::app::{Paths, Settings};
 use spinewatch::posture::Config;
 use spinewatch::sim::{Mount, Script, SimOptions};
+use spinewatch::store::{History, StoreError};
 
 use super::oracle;
 use super::proc::Proc;
@@ -134,4 +135,26 @@ pub fn spawn_recording_engine(
         .spawn()
         .unwrap_or_else(|e| panic!("pipeline thread: {e}"));
     (handle, thread)
+}
+
+/// The session times (s) of the slouch alerts the history stored, in order; with `first_only`,
+/// without the repeats of an alert still standing.
+pub fn history_alert_times_s(history: &History, first_only: bool) -> Vec<f64> {
+    let sql = format!(
+        "SELECT (a.at_ms - s.start_ms) / 1000.0 + s.t0_s FROM alerts a \
+         JOIN sessions s ON s.id = a.session_id WHERE a.kind = 'slouch_alert'{} \
+         ORDER BY a.at_ms",
+        if first_only { " AND a.repeat = 0" } else { "" }
+    );
+    history
+        .read(|c| {
+            let fail = |source| StoreError::Sql {
+                doing: "listing the alerts",
+                source,
+            };
+            let mut q = c.prepare(&sql).map_err(fail)?;
+            let rows = q.query_map([], |r| r.get::<_, f64>(0)).map_err(fail)?;
+            rows.collect::<Result<Vec<f64>, _>>().map_err(fail)
+        })
+        .unwrap_or_else(|e| panic!("history alerts: {e}"))
 }
