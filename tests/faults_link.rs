@@ -29,6 +29,9 @@
 //! The tests take a lock: those that measure memory run alone, the others side by side.
 #![cfg(target_os = "linux")]
 
+#[path = "common/proc.rs"]
+mod proc;
+
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -245,20 +248,6 @@ impl Drop for Device {
     }
 }
 
-/// Resident anonymous memory of this process (heap, stacks), kB; see `tests/soak.rs` for why
-/// not `VmRSS`.
-fn rss_anon_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("RssAnon:"))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// What the host saw of one script.
 struct Run {
     /// Sample events, with the instant of the poll that delivered them.
@@ -345,7 +334,7 @@ fn run_at(device: Device, expected: usize, baud: u32) -> Run {
         max_backlog_bytes = max_backlog_bytes.max(written.saturating_sub(decoded));
         max_buffer_capacity = max_buffer_capacity.max(source.decoder_buffer_capacity());
         if now.duration_since(last_memory) >= Duration::from_millis(100) {
-            memory.push((decoded, rss_anon_kb()));
+            memory.push((decoded, proc::rss_anon_kb()));
             last_memory = now;
         }
         if !finished {
@@ -363,7 +352,7 @@ fn run_at(device: Device, expected: usize, baud: u32) -> Run {
         );
         thread::sleep(source.poll_interval());
     }
-    memory.push((source.decoder_stats().bytes, rss_anon_kb()));
+    memory.push((source.decoder_stats().bytes, proc::rss_anon_kb()));
     let started = device.started.get().copied().unwrap_or(opened);
     let (_, stats) = source.link();
     drop(device);

@@ -71,21 +71,6 @@ fn parse_sent(stdout: &str) -> Sent {
     }
 }
 
-/// Resident anonymous memory of this process (heap, stacks), kB. Not `VmRSS`: that also counts
-/// the pages of the program's own code as they are first run, which grow for a while in a
-/// 350 MB debug binary and say nothing about what the app holds.
-fn rss_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("RssAnon:"))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 fn recorded_samples(sessions_dir: &Path) -> (PathBuf, u64) {
     let files: Vec<PathBuf> = std::fs::read_dir(sessions_dir)
         .unwrap_or_else(|e| panic!("{}: {e}", sessions_dir.display()))
@@ -184,7 +169,7 @@ fn soak(minutes: f64, seed: u64) -> Soak {
     loop {
         std::thread::sleep(Duration::from_millis(250));
         let (now_s, ring_kb) = handle.read(|s| (s.now_s, s.ring.heap_bytes() as u64 / 1024));
-        rss.push((now_s / 3600.0, rss_kb(), ring_kb));
+        rss.push((now_s / 3600.0, proc::rss_anon_kb(), ring_kb));
         if now_s != last_now.0 {
             last_now = (now_s, Instant::now());
         }

@@ -132,3 +132,18 @@ impl Drop for Proc {
         let _ = self.child.wait();
     }
 }
+
+/// Resident anonymous memory of this process (heap, stacks), kB. Not `VmRSS`: that also counts
+/// the pages of the program's own code as they are first run, which grow for a while in a
+/// 350 MB debug binary and say nothing about what the app holds.
+pub fn rss_anon_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("RssAnon:"))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
