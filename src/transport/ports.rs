@@ -78,6 +78,9 @@ pub enum ProbeAnswer {
     Frames { count: u64 },
     /// Bytes arrived but none formed a valid frame: wrong baud rate, or another kind of device.
     NoValidFrames { bytes: u64, baud: u32 },
+    /// Most lines were another device's protocol (NMEA sentences with valid checksums: a GPS),
+    /// so the baud rate is right and the device is not a sensor.
+    OtherProtocol { bytes: u64, baud: u32 },
     /// Opened, but nothing arrived within the timeout.
     Silent,
     /// The port could not be opened or read (one line: not found, permission denied, busy).
@@ -103,6 +106,11 @@ impl std::fmt::Display for ProbeAnswer {
             Self::NoValidFrames { bytes, baud } => {
                 write!(f, "{bytes} bytes but no valid frames at {baud} baud")
             }
+            Self::OtherProtocol { bytes, baud } => write!(
+                f,
+                "{bytes} bytes of another device's data at {baud} baud (NMEA sentences, as a \
+                 GPS sends): not a spinewatch sensor"
+            ),
             Self::Silent => write!(f, "silent"),
             Self::Failed(why) => write!(f, "{why}"),
         }
@@ -407,7 +415,17 @@ impl Verdict {
                 count: self.checksummed + self.legacy_samples,
             }
         } else if bytes > 0 {
-            ProbeAnswer::NoValidFrames { bytes, baud }
+            // As the serial source tells them apart: NMEA for at least half the lines refused.
+            let stats = self.decoder.stats();
+            let refused = stats
+                .malformed_lines
+                .saturating_add(stats.overlong_lines)
+                .saturating_add(stats.checksum_failures);
+            if stats.foreign_lines > 0 && stats.foreign_lines.saturating_mul(2) >= refused {
+                ProbeAnswer::OtherProtocol { bytes, baud }
+            } else {
+                ProbeAnswer::NoValidFrames { bytes, baud }
+            }
         } else {
             ProbeAnswer::Silent
         }
@@ -659,6 +677,19 @@ mod tests {
             ProbeAnswer::NoValidFrames { baud: 9600, .. }
         ));
         assert_eq!(Verdict::new().answer(9600), ProbeAnswer::Silent);
+        // A GPS at the right baud rate: named as another device, not as a wrong baud rate.
+        let mut v = Verdict::new();
+        for _ in 0..5 {
+            v.push(b"$GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,*47\r\n");
+            v.push(b"$GPRMC,123519,A,4807.038,N,01131.000,E,022.4,084.4,230394,003.1,W*6A\r\n");
+        }
+        let gps = v.answer(9600);
+        assert!(
+            matches!(gps, ProbeAnswer::OtherProtocol { baud: 9600, .. }),
+            "{gps:?}"
+        );
+        assert!(!gps.is_sensor());
+        assert!(gps.to_string().contains("not a spinewatch sensor"), "{gps}");
         let mut v = Verdict::new();
         v.push(b"$SW1,I,fw=swref-1.0.0,model=MPU6050,acc_range_g=4,gyro_range_dps=500,rate_hz=100*DAA8\r\n");
         assert!(v.settled(Duration::ZERO));

@@ -199,7 +199,13 @@ impl Reader {
         }
         let noisy = results
             .iter()
-            .find(|r| matches!(r.answer, ports::ProbeAnswer::NoValidFrames { .. }))
+            .find(|r| {
+                matches!(
+                    r.answer,
+                    ports::ProbeAnswer::NoValidFrames { .. }
+                        | ports::ProbeAnswer::OtherProtocol { .. }
+                )
+            })
             .map(|r| r.path.clone());
         let tried: Vec<String> = results
             .iter()
