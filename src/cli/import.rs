@@ -5,6 +5,7 @@
 //! Importing the same file twice changes nothing (found by content hash); a file overlapping
 //! history already there is refused, naming the overlap, unless `--replace`.
 
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ use crate::paths::Paths;
 use crate::posture::Config;
 use crate::session::{CalibrationWindows, SessionError, SessionReader};
 use crate::store::{
-    ContentHasher, History, HistoryRecorder, SessionInfo, SessionSource, StartTime, StoreError,
+    HashingReader, History, HistoryRecorder, SessionInfo, SessionSource, StartTime, StoreError,
 };
 
 use super::replay::{ReplayError, ReplayOptions, ReplayReport, run_with};
@@ -137,27 +138,37 @@ pub fn import_file(
     path: &Path,
     opts: &ImportOptions,
 ) -> Result<ImportOutcome, ImportError> {
-    let hash = ContentHasher::hash_file(path).map_err(|source| ImportError::Read {
+    // One pass before the replay: the content hash (the same file again?), when it happened
+    // and how long it is (the reader streams; the hash sees every byte it reads).
+    let file = std::fs::File::open(path).map_err(|source| ImportError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    if let Some(existing) = history.session_with_hash(hash)? {
-        return Ok(ImportOutcome::AlreadyThere(existing));
-    }
-    // When it happened, and how long it is (a quick pass: the reader streams).
-    let mut reader = SessionReader::open(path)?.skip_bad_rows(true);
-    let started = match reader.meta().other.iter().find(|(k, _)| k == "started") {
-        Some((_, text)) => parse_start(path, text)?,
-        None => opts.start.ok_or_else(|| ImportError::NoStart {
-            path: path.to_path_buf(),
-        })?,
-    };
+    let input = BufReader::with_capacity(1 << 16, HashingReader::new(file));
+    let mut reader = SessionReader::new(input, path)?.skip_bad_rows(true);
     let mut first_t = None;
     let mut last_t = 0.0;
     while let Some(s) = reader.next_sample()? {
         first_t.get_or_insert(s.t_s);
         last_t = s.t_s;
     }
+    let started_text = reader
+        .meta()
+        .other
+        .iter()
+        .find(|(k, _)| k == "started")
+        .map(|(_, text)| text.clone());
+    // Read to its end: every byte went through the hash.
+    let hash = reader.into_input().into_inner().finish();
+    if let Some(existing) = history.session_with_hash(hash)? {
+        return Ok(ImportOutcome::AlreadyThere(existing));
+    }
+    let started = match started_text {
+        Some(text) => parse_start(path, &text)?,
+        None => opts.start.ok_or_else(|| ImportError::NoStart {
+            path: path.to_path_buf(),
+        })?,
+    };
     let Some(first_t) = first_t else {
         return Err(ImportError::Empty {
             path: path.to_path_buf(),

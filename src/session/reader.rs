@@ -127,6 +127,11 @@ impl<R: BufRead> SessionReader<R> {
         Ok(reader)
     }
 
+    /// The input, for what a wrapping reader learned on the way (the import's content hash).
+    pub fn into_input(self) -> R {
+        self.input
+    }
+
     /// With `true`, malformed rows are counted and skipped instead of ending the read.
     pub fn skip_bad_rows(mut self, skip: bool) -> Self {
         self.skip_bad_rows = skip;

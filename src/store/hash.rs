@@ -78,9 +78,55 @@ impl ContentHasher {
     }
 }
 
+/// A reader that hashes every byte read through it: a file is hashed by the same pass that
+/// reads it for something else (the import's first pass over a session).
+pub struct HashingReader<R> {
+    inner: R,
+    hasher: ContentHasher,
+}
+
+impl<R: Read> HashingReader<R> {
+    pub fn new(inner: R) -> Self {
+        Self {
+            inner,
+            hasher: ContentHasher::new(),
+        }
+    }
+
+    /// The hash of every byte read so far (the whole file once it was read to its end).
+    pub fn finish(&self) -> ContentHash {
+        self.hasher.finish()
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hashing_reader_gives_the_hash_of_what_went_through_it() {
+        let data: Vec<u8> = (0..100_000u32).map(|i| (i * 13 % 253) as u8).collect();
+        let mut r = HashingReader::new(&data[..]);
+        let mut sink = Vec::new();
+        let mut buf = [0u8; 777];
+        loop {
+            match r.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => sink.extend_from_slice(&buf[..n]),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(sink, data);
+        assert_eq!(r.finish(), ContentHash(fnv(&data)));
+    }
 
     fn fnv(bytes: &[u8]) -> u64 {
         let mut h = ContentHasher::new();

@@ -68,7 +68,7 @@ pub use chart::{DayChart, Period, PeriodChart};
 pub use days::Days;
 pub use error::StoreError;
 pub use feed::{FeedOptions, HistoryFeed};
-pub use hash::{ContentHash, ContentHasher};
+pub use hash::{ContentHash, ContentHasher, HashingReader};
 pub use history::{History, HistoryOptions, HistorySink};
 pub use query::{DaySummary, PeriodSummary, SessionInfo};
 pub use record::{
