@@ -300,11 +300,8 @@ fn sigkill_of_the_window_engine_while_recording_and_committing() {
         notifications: false,
         ..Settings::default()
     };
-    if let Some(parent) = paths.settings_file.parent() {
-        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let json = serde_json::to_string_pretty(&settings).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(&paths.settings_file, json).unwrap_or_else(|e| panic!("{e}"));
+    spinewatch::app::state::save_settings(&paths.settings_file, &settings)
+        .unwrap_or_else(|e| panic!("{}: {e}", paths.settings_file.display()));
     let mut sim = Proc::spawn(
         &["simulate", "--pty", "--minutes", "10", "--link", &link_arg],
         &[],

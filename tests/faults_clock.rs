@@ -36,9 +36,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use spinewatch::app::clock::Clock;
-use spinewatch::app::engine::StartSource;
 use spinewatch::app::notifier::{AlertKind, MemoryNotifier};
-use spinewatch::app::{Command, Engine, EngineFaults, EngineHandle, EngineOptions, Paths};
+use spinewatch::app::{Command, Engine, EngineFaults, EngineHandle, Paths};
 use spinewatch::posture::{Config, EventKind};
 use spinewatch::session::read_all;
 use spinewatch::sim::device::{DeviceEvent, PtyOptions, Speed, run_pty};
@@ -177,13 +176,7 @@ fn run(script: Script, start: DateTime<Utc>, jumps: Vec<(f64, i64)>, record_at_s
     };
     let notifier = MemoryNotifier::default();
     let (engine, handle) = Engine::with_faults(
-        EngineOptions {
-            paths: paths.clone(),
-            start: StartSource::Auto,
-            replay_batch: 1000,
-            persist: false,
-            demo_seed: 1,
-        },
+        live::engine_options(paths.clone(), false),
         Box::new(clock),
         Box::new(notifier.clone()),
         EngineFaults {

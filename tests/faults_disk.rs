@@ -37,9 +37,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{Days as ChronoDays, Local};
 use spinewatch::app::clock::SystemClock;
-use spinewatch::app::engine::StartSource;
 use spinewatch::app::notifier::MemoryNotifier;
-use spinewatch::app::{Command, Engine, EngineFaults, EngineOptions, Paths};
+use spinewatch::app::{Command, Engine, EngineFaults, Paths};
 use spinewatch::posture::Config;
 use spinewatch::session::{DiskFault, DiskFaultKind, SessionReader};
 use spinewatch::store::{Days, FaultSwitch, History, HistoryOptions, HistoryStatus, WriterOptions};
@@ -92,13 +91,7 @@ fn outage(
     let notifier = MemoryNotifier::default();
     let started = Instant::now();
     let (engine, handle) = Engine::with_faults(
-        EngineOptions {
-            paths: paths.clone(),
-            start: StartSource::Auto,
-            replay_batch: 1000,
-            persist: false,
-            demo_seed: 1,
-        },
+        live::engine_options(paths.clone(), false),
         Box::new(SystemClock::new()),
         Box::new(notifier.clone()),
         faults,

@@ -1191,11 +1191,8 @@ fn the_window_shows_the_real_rate_of_a_device_faster_than_it_says() {
         notifications: false,
         ..Settings::default()
     };
-    if let Some(parent) = paths.settings_file.parent() {
-        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let json = serde_json::to_string_pretty(&settings).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(&paths.settings_file, json).unwrap_or_else(|e| panic!("{e}"));
+    spinewatch::app::state::save_settings(&paths.settings_file, &settings)
+        .unwrap_or_else(|e| panic!("{}: {e}", paths.settings_file.display()));
     let (engine, handle) = Engine::new(
         EngineOptions {
             paths: paths.clone(),

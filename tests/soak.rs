@@ -125,11 +125,8 @@ fn soak(minutes: f64, seed: u64) -> Soak {
         notifications: false,
         ..Settings::default()
     };
-    if let Some(parent) = paths.settings_file.parent() {
-        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let json = serde_json::to_string_pretty(&settings).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(&paths.settings_file, json).unwrap_or_else(|e| panic!("{e}"));
+    spinewatch::app::state::save_settings(&paths.settings_file, &settings)
+        .unwrap_or_else(|e| panic!("{}: {e}", paths.settings_file.display()));
 
     let minutes_arg = minutes.to_string();
     let seed_arg = seed.to_string();

@@ -574,15 +574,7 @@ mod tests {
     fn a_recording_starts_at_zero_knows_when_it_started_and_is_listed() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let paths = Paths::under(dir.path());
-        let info = SourceInfo {
-            kind: SourceKind::Demo,
-            label: "Demo sensor".into(),
-            port: None,
-            rate_hz: Some(100.0),
-            battery_pct: None,
-            device_time: true,
-            units: None,
-        };
+        let info = demo_info();
         let noon = local_noon();
         let mut rec = RecordingControl::default();
         let path = rec

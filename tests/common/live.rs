@@ -74,6 +74,18 @@ pub fn spawn_device_at(dir: &Path, minutes: f64, seed: u64, speed: &str) -> Devi
     }
 }
 
+/// The engine's options as the live fault tests run it: the sensor found on its own (the port
+/// in the settings), saving settings or not.
+pub fn engine_options(paths: Paths, persist: bool) -> spinewatch::app::EngineOptions {
+    spinewatch::app::EngineOptions {
+        paths,
+        start: spinewatch::app::engine::StartSource::Auto,
+        replay_batch: 1000,
+        persist,
+        demo_seed: 1,
+    }
+}
+
 /// Writes the settings file the engine reads at start: the device's port, the calibration the
 /// wearer would have taken, desktop notifications on (so alerts reach the notifier).
 pub fn write_settings(paths: &Paths, device: &Device) {
@@ -89,11 +101,8 @@ pub fn write_settings_for(paths: &Paths, link: &Path, script: &Script, options: 
         notifications: true,
         ..Settings::default()
     };
-    if let Some(parent) = paths.settings_file.parent() {
-        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let json = serde_json::to_string_pretty(&settings).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(&paths.settings_file, json).unwrap_or_else(|e| panic!("{e}"));
+    spinewatch::app::state::save_settings(&paths.settings_file, &settings)
+        .unwrap_or_else(|e| panic!("{}: {e}", paths.settings_file.display()));
 }
 
 /// The one session CSV in `dir`.
@@ -114,18 +123,11 @@ pub fn spawn_recording_engine(
     paths: spinewatch::app::Paths,
 ) -> (spinewatch::app::EngineHandle, std::thread::JoinHandle<()>) {
     use spinewatch::app::clock::SystemClock;
-    use spinewatch::app::engine::StartSource;
     use spinewatch::app::notifier::MemoryNotifier;
-    use spinewatch::app::{Command, Engine, EngineOptions};
+    use spinewatch::app::{Command, Engine};
 
     let (engine, handle) = Engine::new(
-        EngineOptions {
-            paths,
-            start: StartSource::Auto,
-            replay_batch: 1000,
-            persist: true,
-            demo_seed: 1,
-        },
+        engine_options(paths, true),
         Box::new(SystemClock::new()),
         Box::new(MemoryNotifier::default()),
     );
