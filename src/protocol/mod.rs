@@ -62,7 +62,7 @@ pub use frame::{
     Command, CommandName, DeviceIdentity, Frame, LineFormat, Nak, NakReason, SampleFrame,
 };
 pub use infer::UNITS_WINDOW;
-pub use stream::{Decoder, DecoderSettings, DecoderStats};
+pub use stream::{Decoder, DecoderSettings, DecoderStats, is_other_protocol};
 pub use units::{
     AccelUnit, GyroUnit, RAW_SCALES, STANDARD_GRAVITY_MPS2, SampleUnits, Scale, Units, UnitsError,
     UnitsStatus,

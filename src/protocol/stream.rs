@@ -103,6 +103,22 @@ pub struct DecoderStats {
     pub foreign_lines: u64,
 }
 
+impl DecoderStats {
+    /// Lines refused in any way: malformed, overlong, or failing their checksum.
+    pub fn refused_lines(&self) -> u64 {
+        self.malformed_lines
+            .saturating_add(self.overlong_lines)
+            .saturating_add(self.checksum_failures)
+    }
+}
+
+/// Whether lines refused with no frame among them are another device's protocol rather than
+/// noise (a wrong baud rate): NMEA sentences (`foreign`) are at least half of the `refused`
+/// lines. The one rule for the serial source's status and the port probe.
+pub fn is_other_protocol(refused: u64, foreign: u64) -> bool {
+    foreign > 0 && foreign.saturating_mul(2) >= refused
+}
+
 /// Streaming decoder of the spinewatch line protocol (and the accepted legacy formats).
 ///
 /// Feed it bytes in chunks of any size with [`push`](Self::push); each complete line yields at

@@ -247,12 +247,7 @@ impl SerialSource {
     /// (Lines rejected in any way, of which NMEA sentences), cumulative.
     fn rejected_counts(&self) -> (u64, u64) {
         let d = self.decoder.stats();
-        (
-            d.malformed_lines
-                .saturating_add(d.overlong_lines)
-                .saturating_add(d.checksum_failures),
-            d.foreign_lines,
-        )
+        (d.refused_lines(), d.foreign_lines)
     }
 
     /// Bytes arrive but no frame: another device's protocol if most lines rejected since the
@@ -262,7 +257,7 @@ impl SerialSource {
         let (rejected, foreign) = self.rejected_counts();
         let rejected = rejected.saturating_sub(self.rejected_at_frame.0);
         let foreign = foreign.saturating_sub(self.rejected_at_frame.1);
-        if foreign > 0 && foreign.saturating_mul(2) >= rejected {
+        if crate::protocol::is_other_protocol(rejected, foreign) {
             LinkState::OtherProtocol {
                 baud: self.options.baud,
             }

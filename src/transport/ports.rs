@@ -415,13 +415,8 @@ impl Verdict {
                 count: self.checksummed + self.legacy_samples,
             }
         } else if bytes > 0 {
-            // As the serial source tells them apart: NMEA for at least half the lines refused.
             let stats = self.decoder.stats();
-            let refused = stats
-                .malformed_lines
-                .saturating_add(stats.overlong_lines)
-                .saturating_add(stats.checksum_failures);
-            if stats.foreign_lines > 0 && stats.foreign_lines.saturating_mul(2) >= refused {
+            if crate::protocol::is_other_protocol(stats.refused_lines(), stats.foreign_lines) {
                 ProbeAnswer::OtherProtocol { bytes, baud }
             } else {
                 ProbeAnswer::NoValidFrames { bytes, baud }
