@@ -62,19 +62,12 @@ impl ContentHasher {
         ContentHash(self.state)
     }
 
-    /// Hashes a whole file, reading it in 64 KiB chunks (memory does not grow with its size).
+    /// Hashes a whole file, streaming it through a [`HashingReader`] (memory does not grow with
+    /// its size).
     pub fn hash_file(path: &Path) -> std::io::Result<ContentHash> {
-        let mut file = std::fs::File::open(path)?;
-        let mut hasher = Self::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            match file.read(&mut buf) {
-                Ok(0) => return Ok(hasher.finish()),
-                Ok(n) => hasher.update(&buf[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
+        let mut reader = HashingReader::new(std::fs::File::open(path)?);
+        std::io::copy(&mut reader, &mut std::io::sink())?;
+        Ok(reader.finish())
     }
 }
 
