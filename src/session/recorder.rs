@@ -328,8 +328,9 @@ impl<F: RowFile> Recorder<F> {
                 _ => 0.0,
             },
             unwritten_s: match (self.written_t.or(self.first_t), self.last_t) {
-                _ if self.stats.written_samples == self.stats.samples => 0.0,
-                (Some(a), Some(b)) => (b - a).max(0.0),
+                (Some(a), Some(b)) if self.stats.written_samples < self.stats.samples => {
+                    (b - a).max(0.0)
+                }
                 _ => 0.0,
             },
             ..self.stats
@@ -393,8 +394,7 @@ impl<F: RowFile> Recorder<F> {
     pub fn flush(&mut self) -> io::Result<()> {
         self.writer.flush()?;
         self.stats.flushes += 1;
-        self.stats.written_samples = self.stats.samples;
-        self.written_t = self.last_t;
+        self.all_written();
         self.last_flush = Instant::now();
         self.last_flush_t = self.last_t.or(self.last_flush_t);
         if self.last_sync.elapsed() >= self.options.sync_every {
@@ -404,13 +404,18 @@ impl<F: RowFile> Recorder<F> {
         Ok(())
     }
 
+    /// Every sample taken so far is in the file (after a successful write).
+    fn all_written(&mut self) {
+        self.stats.written_samples = self.stats.samples;
+        self.written_t = self.last_t;
+    }
+
     /// Flushes and syncs everything; the recording is complete.
     pub fn finish(mut self) -> io::Result<RecordingStats> {
         self.writer.flush()?;
         self.writer.get_mut().file.sync()?;
         self.stats.flushes += 1;
-        self.stats.written_samples = self.stats.samples;
-        self.written_t = self.last_t;
+        self.all_written();
         Ok(self.stats())
     }
 }
