@@ -189,6 +189,13 @@ impl Pipeline {
 
     /// Runs one sample through every stage; events it causes are appended to `events`.
     pub fn process(&mut self, s: &ImuSample, events: &mut Vec<Event>) -> Step {
+        let dt_s = self.gap_step(s, events);
+        let pose = self.filter.update(s);
+        self.posture(s, pose, dt_s, events)
+    }
+
+    /// The time since the previous sample (seconds, 0 after a sensor gap, which it reports).
+    fn gap_step(&mut self, s: &ImuSample, events: &mut Vec<Event>) -> f64 {
         let dt_s = match self.last_t_s {
             Some(last) => {
                 let dt = s.t_s - last;
@@ -211,8 +218,34 @@ impl Pipeline {
             None => 0.0,
         };
         self.last_t_s = Some(s.t_s);
+        dt_s
+    }
 
-        let pose = self.filter.update(s);
+    /// [`Self::process`] for a sample whose pose was computed ahead, by the filter
+    /// [`Self::take_filter`] handed out (the headless replay runs it on a thread of its own, so
+    /// filtering overlaps with the posture, the rules and the sinks on two cores).
+    pub fn process_posed(&mut self, s: &ImuSample, pose: Pose, events: &mut Vec<Event>) -> Step {
+        let dt_s = self.gap_step(s, events);
+        self.posture(s, pose, dt_s, events)
+    }
+
+    /// Hands out the orientation filter, to be run ahead of this pipeline and given back with
+    /// [`Self::give_filter`] before the summary is read. Meanwhile a fresh filter stands in, and
+    /// [`Self::process_posed`] is the way in.
+    pub fn take_filter(&mut self) -> OrientationFilter {
+        std::mem::replace(
+            &mut self.filter,
+            OrientationFilter::new(self.config.fusion, None),
+        )
+    }
+
+    /// Takes back the filter [`Self::take_filter`] handed out (its restarts go in the summary).
+    pub fn give_filter(&mut self, filter: OrientationFilter) {
+        self.filter = filter;
+    }
+
+    /// The posture half of a sample: angles, state, rules and the summary, for `pose`.
+    fn posture(&mut self, s: &ImuSample, pose: Pose, dt_s: f64, events: &mut Vec<Event>) -> Step {
         let angles = self
             .calibration
             .as_ref()

@@ -1,10 +1,12 @@
 //! `spinewatch replay FILE.csv --headless`: a session CSV through the session driver, writing the
 //! angles and events files and printing a summary (a stable contract for scripts, see README).
 //!
-//! Parsing runs on its own thread (`csv-reader`) and hands batches of samples (and the marks
-//! between rows, in file order) to the driver through a bounded channel, so the two cores
-//! overlap and memory stays the same whatever the file's length (a few batches in flight,
-//! batches recycled).
+//! Four threads, each handing batches to the next through a bounded channel, in file order:
+//! `csv-reader` parses (samples, and the marks between rows); `orientation` runs the session's
+//! orientation filter ahead of the driver ([`FilterAhead`], three quarters of a sample's work);
+//! the driver (this thread) does the posture, the rules and the sinks; the angles sink formats on
+//! its own `angles-writer`. So the two cores overlap, and memory stays the same whatever the
+//! file's length (a few batches in flight, batches recycled).
 
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -12,12 +14,14 @@ use std::thread;
 
 use clap::Args;
 
+use crate::fusion::Pose;
 use crate::pipeline::Summary;
 use crate::posture::{Calibration, Config};
 use crate::sample::ImuSample;
 use crate::session::{
-    AnglesSink, CalibrationOrigin, CalibrationWindows, EventsSink, SessionDriver, SessionError,
-    SessionMark, SessionReader, Sink, SinkError, StartCalibration, StartCalibrationError,
+    AnglesSink, CalibrationOrigin, CalibrationWindows, EventsSink, FilterAhead, SessionDriver,
+    SessionError, SessionMark, SessionReader, Sink, SinkError, StartCalibration,
+    StartCalibrationError,
 };
 
 use super::{load_config, print_stdout};
@@ -97,7 +101,7 @@ pub enum ReplayError {
     Calibration(#[from] StartCalibrationError),
     #[error(transparent)]
     Output(#[from] SinkError),
-    #[error("could not start the reader thread: {0}")]
+    #[error("could not start a replay thread: {0}")]
     Thread(#[source] std::io::Error),
 }
 
@@ -155,6 +159,16 @@ pub fn run_with(
         .name("csv-reader".into())
         .spawn(move || read_batches(reader, &full_tx, &empty_rx))
         .map_err(ReplayError::Thread)?;
+    let (posed_tx, posed_rx) = mpsc::sync_channel::<Posed>(BATCHES_IN_FLIGHT);
+    let (poses_tx, poses_rx) = mpsc::channel::<Vec<Pose>>();
+    let mut ahead = driver.filter_ahead();
+    let filter_thread = thread::Builder::new()
+        .name("orientation".into())
+        .spawn(move || {
+            filter_batches(&mut ahead, &full_rx, &posed_tx, &poses_rx);
+            ahead
+        })
+        .map_err(ReplayError::Thread)?;
 
     let mut failure = None;
     let mut result: Result<(), SinkError> = Ok(());
@@ -169,19 +183,21 @@ pub fn run_with(
         for s in extra.iter_mut() {
             sinks.push(&mut **s);
         }
-        'chunks: for chunk in full_rx.iter() {
+        'chunks: for chunk in posed_rx.iter() {
             match chunk {
-                Chunk::Samples(batch) => {
-                    for s in &batch {
-                        if let Err(e) = driver.sample(s, &mut sinks) {
+                Posed::Samples(batch, poses) => {
+                    for (s, pose) in batch.iter().zip(&poses) {
+                        if let Err(e) = driver.sample_posed(s, *pose, &mut sinks) {
                             result = Err(e);
                             break 'chunks;
                         }
                     }
-                    // The reader has gone only if it failed, and then it said so.
+                    // The reader or the filter has gone only if the file failed, and then the
+                    // failure follows.
                     let _recycled = empty_tx.send(batch);
+                    let _recycled = poses_tx.send(poses);
                 }
-                Chunk::Marks(marks) => {
+                Posed::Marks(marks) => {
                     for m in marks {
                         if let Err(e) = driver.mark(m, &mut sinks) {
                             result = Err(e);
@@ -189,13 +205,19 @@ pub fn run_with(
                         }
                     }
                 }
-                Chunk::Failed(e) => {
+                Posed::Failed(e) => {
                     failure = Some(e);
                     break;
                 }
             }
         }
-        drop(full_rx);
+        // Stops the filter (and through it the reader) if the loop ended early.
+        drop(posed_rx);
+        // The filter thread cannot panic on a sample; if it somehow did, the summary only lacks
+        // its restart count.
+        if let Ok(ahead) = filter_thread.join() {
+            driver.filter_back(ahead);
+        }
         if result.is_ok() && failure.is_none() {
             result = driver.finish(&mut sinks).map(|_| ());
         }
@@ -235,6 +257,47 @@ pub fn run_with(
         warnings,
         skipped_rows,
     })
+}
+
+/// What the filter thread hands the driver, in file order: each batch with its poses, and what
+/// the reader sent besides.
+enum Posed {
+    Samples(Vec<ImuSample>, Vec<Pose>),
+    Marks(Vec<SessionMark>),
+    Failed(SessionError),
+}
+
+/// The filter thread (`orientation`): the pose of every sample the reader sends, restarting at
+/// the marks where the driver would, each batch passed on with its poses. Pose vectors come back
+/// from the driver to be reused. Ends when the reader ends or the driver stops listening.
+fn filter_batches(
+    ahead: &mut FilterAhead,
+    full_rx: &mpsc::Receiver<Chunk>,
+    posed_tx: &mpsc::SyncSender<Posed>,
+    poses_rx: &mpsc::Receiver<Vec<Pose>>,
+) {
+    for chunk in full_rx.iter() {
+        let posed = match chunk {
+            Chunk::Samples(batch) => {
+                let mut poses = poses_rx
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                poses.clear();
+                ahead.poses(&batch, &mut poses);
+                Posed::Samples(batch, poses)
+            }
+            Chunk::Marks(marks) => {
+                for m in &marks {
+                    ahead.mark(m);
+                }
+                Posed::Marks(marks)
+            }
+            Chunk::Failed(e) => Posed::Failed(e),
+        };
+        if posed_tx.send(posed).is_err() {
+            break;
+        }
+    }
 }
 
 /// The reader thread: batches of samples, the marks between them in order, or the error that

@@ -10,6 +10,7 @@
 use nalgebra::Vector3;
 
 use super::calibration::Calibration;
+use super::trig;
 
 /// Flexion and side bend relative to the calibrated upright posture, in degrees.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -30,8 +31,8 @@ pub fn trunk_angles_deg(cal: &Calibration, up_s: &Vector3<f64>) -> TrunkAngles {
         up_s.dot(cal.up_s()),
     );
     TrunkAngles {
-        flexion_deg: (-u.x).atan2(u.z).to_degrees(),
-        lateral_deg: u.y.clamp(-1.0, 1.0).asin().to_degrees(),
+        flexion_deg: trig::atan2(-u.x, u.z).to_degrees(),
+        lateral_deg: trig::asin(u.y.clamp(-1.0, 1.0)).to_degrees(),
     }
 }
 

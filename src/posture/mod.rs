@@ -9,6 +9,7 @@ pub mod config;
 pub mod exercises;
 pub mod moved;
 pub mod rules;
+mod trig;
 
 pub use angles::{TrunkAngles, trunk_angles_deg};
 pub use calibration::{Calibration, CalibrationError, CalibrationSample, CalibrationSettings};

@@ -13,6 +13,7 @@
 use std::io;
 use std::path::Path;
 
+use crate::fusion::{OrientationFilter, Pose};
 use crate::pipeline::{Pipeline, Step, Summary, WindowCapture};
 use crate::posture::{Calibration, CalibrationError, Config, Event, EventKind};
 use crate::sample::ImuSample;
@@ -270,6 +271,41 @@ impl SessionDriver {
         sinks: &mut [&mut dyn Sink],
     ) -> Result<Step, SinkError> {
         let step = self.pipeline.process(s, &mut self.events);
+        self.after_step(s, &step, sinks).map(|()| step)
+    }
+
+    /// [`Self::sample`] for a sample whose pose the [`FilterAhead`] computed.
+    pub fn sample_posed(
+        &mut self,
+        s: &ImuSample,
+        pose: Pose,
+        sinks: &mut [&mut dyn Sink],
+    ) -> Result<(), SinkError> {
+        let step = self.pipeline.process_posed(s, pose, &mut self.events);
+        self.after_step(s, &step, sinks)
+    }
+
+    /// Hands out the orientation filter to run ahead of the driver (see [`FilterAhead`]); until
+    /// it is given back with [`Self::filter_back`], samples come in by [`Self::sample_posed`].
+    pub fn filter_ahead(&mut self) -> FilterAhead {
+        FilterAhead {
+            filter: self.pipeline.take_filter(),
+        }
+    }
+
+    /// Takes back the filter [`Self::filter_ahead`] handed out, before [`Self::finish`] (its
+    /// restarts are in the summary).
+    pub fn filter_back(&mut self, ahead: FilterAhead) {
+        self.pipeline.give_filter(ahead.filter);
+    }
+
+    /// What follows a sample's step: the capture of calibration poses, the sinks, the events.
+    fn after_step(
+        &mut self,
+        s: &ImuSample,
+        step: &Step,
+        sinks: &mut [&mut dyn Sink],
+    ) -> Result<(), SinkError> {
         let mut calibrated = None;
         if let Some(capture) = &mut self.capture {
             capture.poses.add(&capture.windows, s, &step.pose);
@@ -287,13 +323,7 @@ impl SessionDriver {
                 }
             }
         }
-        let mut result = deliver(
-            sinks,
-            &Fact::Sample {
-                sample: s,
-                step: &step,
-            },
-        );
+        let mut result = deliver(sinks, &Fact::Sample { sample: s, step });
         if let Err(e) = self.drain_events(sinks) {
             result = result.and(Err(e));
         }
@@ -301,7 +331,7 @@ impl SessionDriver {
             let r = self.calibrate(s.t_s, c, CalibrationOrigin::Captured, sinks);
             result = result.and(r);
         }
-        result.map(|()| step)
+        result
     }
 
     /// A mark between rows of a replayed file, or the live source's lost / back.
@@ -311,6 +341,10 @@ impl SessionDriver {
         sinks: &mut [&mut dyn Sink],
     ) -> Result<(), SinkError> {
         let t_s = self.pipeline.last().map_or(0.0, |s| s.posture.t_s);
+        if mark.restarts_orientation() {
+            // The sensor may have been moved while away: start the orientation over.
+            self.pipeline.restart_filter();
+        }
         match mark {
             SessionMark::SensorLost { t_s, reason } => {
                 self.events.push(Event {
@@ -320,8 +354,6 @@ impl SessionDriver {
                 self.drain_events(sinks)
             }
             SessionMark::SensorBack { t_s, gap_s } => {
-                // The sensor may have been moved while away: start the orientation over.
-                self.pipeline.restart_filter();
                 self.events.push(Event {
                     time_s: t_s,
                     kind: EventKind::SensorBack { gap_s },
@@ -418,11 +450,18 @@ impl SessionDriver {
         result.map(|()| summary)
     }
 
+    /// Hands the events gathered to the sinks. Most samples have none: the check is inlined
+    /// where a sample ends (a call per sample cost a replay's driver ~2 %).
+    #[inline]
     fn drain_events(&mut self, sinks: &mut [&mut dyn Sink]) -> Result<(), SinkError> {
-        // Most samples have no event; an empty drain still costs a replay ~2 % of its driver.
         if self.events.is_empty() {
-            return Ok(());
+            Ok(())
+        } else {
+            self.deliver_events(sinks)
         }
+    }
+
+    fn deliver_events(&mut self, sinks: &mut [&mut dyn Sink]) -> Result<(), SinkError> {
         let mut result = Ok(());
         for e in self.events.drain(..) {
             if let Err(err) = deliver(sinks, &Fact::Event(&e)) {
@@ -430,6 +469,29 @@ impl SessionDriver {
             }
         }
         result
+    }
+}
+
+/// The session's orientation filter, run ahead of its driver: the headless replay filters each
+/// batch on a thread of its own, so on two cores the filter (three quarters of a sample's work)
+/// overlaps with the posture, the rules and the sinks. It sees the same stream as the driver
+/// (samples and, between them, marks, in order) and restarts where the driver would have, so
+/// its poses are exactly those [`SessionDriver::sample`] computes.
+pub struct FilterAhead {
+    filter: OrientationFilter,
+}
+
+impl FilterAhead {
+    /// Appends the pose of every sample in `samples` to `poses`, in order.
+    pub fn poses(&mut self, samples: &[ImuSample], poses: &mut Vec<Pose>) {
+        poses.extend(samples.iter().map(|s| self.filter.update(s)));
+    }
+
+    /// A mark between rows: the orientation restarts where the driver restarts it.
+    pub fn mark(&mut self, mark: &SessionMark) {
+        if mark.restarts_orientation() {
+            self.filter.restart();
+        }
     }
 }
 
@@ -728,6 +790,94 @@ mod tests {
             locked.calibration_origin(),
             Some(CalibrationOrigin::CommandLine)
         );
+    }
+
+    /// Every sample's step and every other fact, in order, with the summary at the end.
+    #[derive(Default)]
+    struct Steps(Vec<String>);
+
+    impl Sink for Steps {
+        fn fact(&mut self, fact: &Fact<'_>) -> Result<(), SinkError> {
+            self.0.push(match fact {
+                Fact::Sample { step, .. } => format!("{step:?}"),
+                Fact::Event(e) => format!("{e:?}"),
+                Fact::Calibrated { calibration, .. } => format!("{calibration:?}"),
+                Fact::Info(_) => "info".into(),
+                Fact::Finished { summary } => format!("{summary:?}"),
+            });
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_filter_run_ahead_gives_the_same_session_bit_for_bit() {
+        // Calibration captured from windows, a sensor lost and back (the orientation restarts),
+        // a gap long enough to restart the filter by itself, and the end.
+        let mut all = samples(8.0);
+        for s in &mut all[500..] {
+            s.t_s += 5.0;
+        }
+        let marks_at = 250;
+        let marks = [
+            SessionMark::SensorLost {
+                t_s: 2.49,
+                reason: "unplugged".into(),
+            },
+            SessionMark::SensorBack {
+                t_s: 2.5,
+                gap_s: 0.01,
+            },
+        ];
+        let run = |ahead: bool| {
+            let mut d = SessionDriver::new(Config::default(), Some(100.0));
+            d.capture(windows(), CaptureMode::AT_END);
+            let mut steps = Steps::default();
+            let mut filter = ahead.then(|| d.filter_ahead());
+            let mut poses = Vec::new();
+            for (i, chunk) in [&all[..marks_at], &all[marks_at..]].into_iter().enumerate() {
+                if i == 1 {
+                    for m in &marks {
+                        if let Some(f) = &mut filter {
+                            f.mark(m);
+                        }
+                        d.mark(m.clone(), &mut [&mut steps])
+                            .unwrap_or_else(|e| panic!("{e}"));
+                    }
+                }
+                if let Some(f) = &mut filter {
+                    poses.clear();
+                    f.poses(chunk, &mut poses);
+                    for (s, p) in chunk.iter().zip(&poses) {
+                        d.sample_posed(s, *p, &mut [&mut steps])
+                            .unwrap_or_else(|e| panic!("{e}"));
+                    }
+                } else {
+                    for s in chunk {
+                        d.sample(s, &mut [&mut steps])
+                            .unwrap_or_else(|e| panic!("{e}"));
+                    }
+                }
+            }
+            if let Some(f) = filter {
+                d.filter_back(f);
+            }
+            d.finish(&mut [&mut steps])
+                .unwrap_or_else(|e| panic!("{e}"));
+            steps.0
+        };
+        let (plain, ahead) = (run(false), run(true));
+        assert_eq!(
+            plain.len(),
+            all.len() + 6,
+            "{:?}",
+            &plain[plain.len() - 6..]
+        );
+        assert!(plain.iter().any(|f| f.contains("filter_restarts: 1")));
+        assert!(plain.iter().any(|f| f.contains("restarted: true")));
+        for (i, (p, a)) in plain.iter().zip(&ahead).enumerate() {
+            assert_eq!(p, a, "fact {i}");
+        }
+        assert_eq!(plain.len(), ahead.len());
     }
 
     #[test]

@@ -30,6 +30,12 @@ pub enum SessionMark {
 const MAX_REASON_LEN: usize = 200;
 
 impl SessionMark {
+    /// Whether the orientation starts over at this mark: a sensor back from a loss may have
+    /// been moved while away. One rule for the driver and the filter run ahead of it.
+    pub fn restarts_orientation(&self) -> bool {
+        matches!(self, SessionMark::SensorBack { .. })
+    }
+
     /// The text of the comment line, without the leading `# `.
     pub fn line(&self) -> String {
         self.to_string()

@@ -20,8 +20,8 @@ pub mod vibration;
 mod writer;
 
 pub use driver::{
-    CalibrationOrigin, CaptureMode, EventLog, Fact, FnSink, SessionDriver, Sink, SinkError,
-    StartCalibration, StartCalibrationError, calibrate_from_windows,
+    CalibrationOrigin, CaptureMode, EventLog, Fact, FilterAhead, FnSink, SessionDriver, Sink,
+    SinkError, StartCalibration, StartCalibrationError, calibrate_from_windows,
 };
 pub use error::{SessionError, SessionErrorKind};
 pub use marks::SessionMark;
