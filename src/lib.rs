@@ -15,6 +15,7 @@ pub mod number;
 pub mod paths;
 pub mod pipeline;
 pub mod posture;
+pub mod priority;
 pub mod protocol;
 pub mod report;
 pub mod sample;

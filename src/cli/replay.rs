@@ -157,7 +157,10 @@ pub fn run_with(
     let (empty_tx, empty_rx) = mpsc::channel::<Vec<ImuSample>>();
     let reader_thread = thread::Builder::new()
         .name("csv-reader".into())
-        .spawn(move || read_batches(reader, &full_tx, &empty_rx))
+        .spawn(move || {
+            crate::priority::step_back();
+            read_batches(reader, &full_tx, &empty_rx)
+        })
         .map_err(ReplayError::Thread)?;
     let (posed_tx, posed_rx) = mpsc::sync_channel::<Posed>(BATCHES_IN_FLIGHT);
     let (poses_tx, poses_rx) = mpsc::channel::<Vec<Pose>>();
