@@ -80,17 +80,21 @@ pub(crate) fn put_fixed<const D: usize>(room: &mut [u8; FIXED_ROOM], value: f64)
     // Written always, and kept only for a negative value that does not round to zero (`-0.000`
     // is written `0.000`).
     room[0] = b'-';
-    let mut at = usize::from(value.is_sign_negative() & (rounded != 0));
-    // The digits of `low` to write: the significant ones but at least one before the point, or
-    // all 8 after the digits of `high`.
-    let (low, n) = if rounded < 100_000_000 {
+    let negative = (value.to_bits() >> 63) as usize;
+    // Where the digits start and which of `low` to write: the significant ones but at least
+    // one before the point, or all 8 after the digits of `high`. The first branch is the one
+    // taken by every column but a time from 100 s, and there (1 to 10^8 - 1) the sign is just
+    // the sign bit.
+    let (mut at, low, n) = if rounded.wrapping_sub(1) < 99_999_999 {
         let low = digits8(rounded as u32);
-        (low, (8 - (low.trailing_zeros() / 8) as usize).max(D + 1))
+        (negative, low, (8 - (low.trailing_zeros() / 8) as usize).max(D + 1))
+    } else if rounded == 0 {
+        (0, 0, D + 1)
     } else {
         // Below 2^52, so `high` has at most 8 digits too.
         let high = rounded / 100_000_000;
-        at += put_high(room, at, high as u32);
-        (digits8((rounded - high * 100_000_000) as u32), 8)
+        let at = negative + put_high(room, negative, high as u32);
+        (at, digits8((rounded - high * 100_000_000) as u32), 8)
     };
     let low = low + ASCII_ZEROS;
     // The last `n` digits, moved to the lowest bytes (the first in memory). Any bytes above them
