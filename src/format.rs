@@ -15,9 +15,10 @@ const POW10: [f64; 10] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 /// Non-finite values are written as `nan`, `inf` or `-inf` so a reader sees them rather than a
 /// silently wrong number. Values too large for the fast path fall back to the standard formatter.
 ///
-/// Cost: up to 7 decimals (every column the app writes) the text is built by [`put_fixed`],
-/// about 45 instructions for a quaternion component and 65 for a time of day; 8 and 9 decimals
-/// take the older digit-pair loop ([`push_fixed_pairs`], about 110).
+/// Cost: up to 7 decimals (every column the app writes) the text is built by [`put_fixed`]
+/// (see there), plus this call and the `Vec`'s length and capacity; 8 and 9 decimals take the
+/// older digit-pair loop ([`push_fixed_pairs`], about 110 instructions a number). The angles
+/// file's rows call [`put_fixed`] directly.
 pub fn push_fixed(out: &mut Vec<u8>, value: f64, decimals: usize) {
     match decimals {
         0 => push_fixed_n::<0>(out, value),
@@ -65,15 +66,18 @@ const PUT_LIMIT: f64 = 4_503_599_627_370_496.0;
 /// digits before the point, the point, then the decimals with the comma above them in the same
 /// word. No loop, no table; a branch only for values from 10^8 units of the last decimal (a
 /// time from 100 s at 6 decimals). A caller writing a row puts every column straight into its
-/// buffer, a fixed window each. Cost: about 45 instructions for a quaternion component at 7
-/// decimals (where the number of digits is known when compiling), 55 for an angle at 3 and 65
-/// for a time of day at 6.
+/// buffer, a fixed window each. Cost, in the angles file's rows: about 45 instructions for a
+/// quaternion component at 7 decimals (where the number of digits is known when compiling), 55
+/// for an angle at 3 and 95 for a time from 100 s at 6 (two [`digits8`]); the digit-pair loop
+/// this replaced took about 110 for any of them.
 #[inline(always)]
 pub(crate) fn put_fixed<const D: usize>(room: &mut [u8; FIXED_ROOM], value: f64) -> Option<usize> {
     const { assert!(D <= 7, "the decimals and the comma share one 8-byte word") };
     let scaled = value.abs() * POW10[D];
-    // Also false for NaN and infinity.
-    if !(scaled < PUT_LIMIT) {
+    // False for NaN and infinity too: one comparison (a separate `is_nan` costs two
+    // instructions a number).
+    let in_range = scaled < PUT_LIMIT;
+    if !in_range {
         return None;
     }
     let rounded = round_half_away(scaled);
@@ -87,7 +91,11 @@ pub(crate) fn put_fixed<const D: usize>(room: &mut [u8; FIXED_ROOM], value: f64)
     // the sign bit.
     let (mut at, low, n) = if rounded.wrapping_sub(1) < 99_999_999 {
         let low = digits8(rounded as u32);
-        (negative, low, (8 - (low.trailing_zeros() / 8) as usize).max(D + 1))
+        (
+            negative,
+            low,
+            (8 - (low.trailing_zeros() / 8) as usize).max(D + 1),
+        )
     } else if rounded == 0 {
         (0, 0, D + 1)
     } else {
@@ -209,7 +217,8 @@ fn push_fixed_huge<const D: usize>(out: &mut Vec<u8>, value: f64) {
 /// [`push_fixed`] with `D` decimals, any `D` up to 9: digits two at a time from a table.
 fn push_fixed_pairs<const D: usize>(out: &mut Vec<u8>, value: f64) {
     let scaled = value.abs() * POW10[D];
-    if !(scaled < 9.0e15) {
+    let exact = scaled < 9.0e15;
+    if !exact {
         return push_fixed_huge::<D>(out, value);
     }
     let truncated = scaled as i64;
