@@ -47,7 +47,7 @@ fn push_fixed_n<const D: usize>(out: &mut Vec<u8>, value: f64) {
 }
 
 /// Bytes [`put_fixed`] may write: the text is at most 18 (a sign, 16 digits, the point) and a
-/// comma, but its last store is 8 bytes wide and may start at byte 18.
+/// comma, but its stores are 8 bytes wide and reach up to byte 26.
 pub(crate) const FIXED_ROOM: usize = 32;
 
 /// The largest scaled value [`put_fixed`] takes (exclusive): 2^52, below which adding 2^52
