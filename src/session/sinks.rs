@@ -291,6 +291,7 @@ impl AnglesSink {
         let thread = thread::Builder::new()
             .name("angles-writer".into())
             .spawn(move || -> io::Result<()> {
+                crate::priority::step_back();
                 for batch in rx {
                     writer.write_rows(&batch)?;
                     // Full, not cleared: the sink overwrites its rows. It may be gone already
