@@ -6,8 +6,9 @@
 //! mantissa `m <= 2^53` and the decimal exponent `e` satisfies `|e| <= 22`, both `m` and `10^|e|`
 //! are exactly representable as `f64`, so the single IEEE division (or multiplication) is correctly
 //! rounded — the same result `str::parse::<f64>` gives. Everything else falls back to
-//! `str::parse::<f64>`. The CSV reader parses each field where it stands with
-//! [`parse_f64_prefix`], so a row is read in one pass.
+//! `str::parse::<f64>`. The CSV reader parses each field where it stands, so a row is read in
+//! one pass: with [`parse_decimal_window`] for the short decimals session files are written in,
+//! with [`parse_f64_prefix`] for anything else.
 
 /// Exact powers of ten representable in an `f64` (10^22 is the largest).
 const POW10: [f64; 23] = [
@@ -121,6 +122,100 @@ pub fn parse_f64_prefix(bytes: &[u8]) -> Option<(f64, usize)> {
         }
     }
     slow_parse(bytes.get(..i)?).map(|v| (v, i))
+}
+
+/// Bytes [`parse_decimal_window`] reads from a number's first byte on: a sign, seven whole
+/// digits, the point, seven fraction digits and the byte after them.
+pub const DECIMAL_WINDOW: usize = 17;
+
+/// The short decimals session files are made of (`-0.06505`, `1.124`, `3599.990000`, `12`), read
+/// from a window of fixed length: `[+-]? D{1,7} ( '.' D{0,7} )?`, then a byte that is neither a
+/// digit nor `e`/`E`. Returns the value and the number's length, which is always where
+/// [`parse_f64_prefix`] stops, with the same value (bit for bit); `None` for every other shape
+/// (`.5`, an exponent, eight or more digits on either side of the point), which the caller reads
+/// with [`parse_f64_prefix`].
+///
+/// Why: a session row is seven such numbers, and they are most of a replay's reading. With the
+/// window's length known there are no bounds checks and no loop. A number of up to eight bytes
+/// after its sign, point included (`0.06505`, `1.124`), is one word: one mask finds the point and
+/// the end, the point is cut out and the digits are valued at once ([`eight_digits`]); a longer
+/// one (the time, `0.010000`) takes a second word for the fraction. At most 14 digits make a
+/// mantissa below 10^14 < 2^53 and the scale is at most 10^7, so the one division is exact
+/// (correctly rounded, as in [`parse_f64_prefix`]) with no checks. Cost: about 75 instructions
+/// for a one-word number and 125 for a longer one, against about 140 for [`parse_f64_prefix`]
+/// (whose loops, bounds checks and `Option` returns are most of that). Always inlined: as a call
+/// its `Option<(f64, usize)>` goes through memory, about 20 instructions more a number.
+#[inline(always)]
+pub fn parse_decimal_window(window: &[u8; DECIMAL_WINDOW]) -> Option<(f64, usize)> {
+    let negative = window[0] == b'-';
+    let start = usize::from(negative || window[0] == b'+');
+    let (values, not_digit) = digit_bytes(load_word(window, start)?);
+    let whole_digits = (not_digit.trailing_zeros() / 8) as usize;
+    if !(1..8).contains(&whole_digits) {
+        return None;
+    }
+    let point = start + whole_digits;
+    let (mantissa, frac_digits, end) = if window[point] != b'.' {
+        // No point: the whole digits are the number.
+        (eight_digits(values << (8 * (8 - whole_digits))), 0, point)
+    } else if let rest @ 1.. = not_digit & (not_digit - 1) {
+        // The number ends within the word: cut the point out, and the digits before and after
+        // it are one run of `digits` (1 to 6).
+        let end_in_word = (rest.trailing_zeros() / 8) as usize;
+        let digits = end_in_word - 1;
+        let below = (1u64 << (8 * whole_digits)) - 1;
+        let joined = (values & below) | ((values >> 8) & !below);
+        (
+            eight_digits(joined << (8 * (8 - digits))),
+            digits - whole_digits,
+            start + end_in_word,
+        )
+    } else {
+        // The fraction goes on past the word: value it from a word of its own.
+        let whole = eight_digits(values << (8 * (8 - whole_digits)));
+        let (frac_values, frac_not_digit) = digit_bytes(load_word(window, point + 1)?);
+        let digits = (frac_not_digit.trailing_zeros() / 8) as usize;
+        if digits >= 8 {
+            return None;
+        }
+        let frac = match digits {
+            0 => 0,
+            _ => eight_digits(frac_values << (8 * (8 - digits))),
+        };
+        (whole * POW10_U64[digits] + frac, digits, point + 1 + digits)
+    };
+    // `e` and `E` (0x65, 0x45) are the only bytes that read as `e` with bit 5 set.
+    if window[end] | 0x20 == b'e' {
+        return None;
+    }
+    // Below 2^53, so the signed conversion is exact (and one instruction, unlike the unsigned).
+    let value = mantissa as i64 as f64 / POW10[frac_digits];
+    Some((if negative { -value } else { value }, end))
+}
+
+/// The eight bytes of `window` from `at` on as a little-endian word (the first byte lowest).
+#[inline]
+fn load_word(window: &[u8; DECIMAL_WINDOW], at: usize) -> Option<u64> {
+    window
+        .get(at..)
+        .and_then(<[u8]>::first_chunk::<8>)
+        .map(|bytes| u64::from_le_bytes(*bytes))
+}
+
+/// Each byte of `word` as a digit value (right for the digit bytes) and a mask with the high bit
+/// of each byte that is not an ASCII digit.
+///
+/// Unlike the subtraction in [`digit_run`], nothing carries from byte to byte, so the mask is
+/// right for every byte, not only up to the first non-digit: a point and the byte after the
+/// digits that follow it are found in the same word. Per byte, `x = b ^ 0x30` is the digit for
+/// `'0'..='9'` and at least 10 for every other byte: either its high bit is set, or adding 0x76
+/// to its low seven bits (at most 0x7F + 0x76 < 0x100, so no carry out) sets it.
+#[inline]
+fn digit_bytes(word: u64) -> (u64, u64) {
+    let values = word ^ 0x3030_3030_3030_3030;
+    let not_digit = (((values & 0x7F7F_7F7F_7F7F_7F7F) + 0x7676_7676_7676_7676) | values)
+        & 0x8080_8080_8080_8080;
+    (values, not_digit)
 }
 
 /// Reads the run of ASCII digits from `bytes[i]` on into `mantissa` (`mantissa * 10 + digit`
@@ -245,6 +340,14 @@ mod tests {
         s.parse::<f64>().ok().filter(|v| v.is_finite())
     }
 
+    /// `[+-]?D{1,7}(\.D{1,7})?`: the numbers the window must always read.
+    fn is_session_shaped(s: &str) -> bool {
+        let unsigned = s.strip_prefix(['-', '+']).unwrap_or(s);
+        let (whole, frac) = unsigned.split_once('.').unwrap_or((unsigned, "1"));
+        let digits = |d: &str| (1..=7).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit());
+        digits(whole) && digits(frac)
+    }
+
     #[test]
     fn protocol_shaped_numbers() {
         assert_eq!(parse_f64(b"-0.9981"), Some(-0.9981));
@@ -340,6 +443,79 @@ mod tests {
         assert_eq!(parse_f64_prefix(b"1e999,"), None);
     }
 
+    /// `text` at the start of a window, the rest `pad`.
+    fn window(text: &[u8], pad: u8) -> [u8; DECIMAL_WINDOW] {
+        let mut w = [pad; DECIMAL_WINDOW];
+        let n = text.len().min(DECIMAL_WINDOW);
+        w[..n].copy_from_slice(&text[..n]);
+        w
+    }
+
+    #[test]
+    fn the_window_reads_session_numbers() {
+        for (text, value) in [
+            ("-0.06505", -0.06505f64),
+            ("0.95437", 0.95437),
+            ("1.124", 1.124),
+            ("-0.017", -0.017),
+            ("+7.5", 7.5),
+            ("0.010000", 0.01),
+            ("3599.990000", 3599.99),
+            ("1234567.1234567", 1234567.1234567),
+            ("12", 12.0),
+            ("-1234567", -1234567.0),
+            ("3.", 3.0),
+            ("1234567.", 1234567.0),
+            ("123456.7", 123456.7),
+        ] {
+            for pad in [b',', b'\n', b'\r', b'x', b'.', b'-', 0xFF] {
+                if pad == b'.' && !text.contains('.') {
+                    continue; // `12.` is a longer number
+                }
+                let w = window(text.as_bytes(), pad);
+                assert_eq!(
+                    parse_decimal_window(&w).map(|(v, n)| (v.to_bits(), n)),
+                    Some((value.to_bits(), text.len())),
+                    "{text:?} then {pad:#x}"
+                );
+            }
+        }
+        let zero = parse_decimal_window(&window(b"-0.000,", b','));
+        assert_eq!(zero.map(|(v, _)| v.to_bits()), Some((-0.0f64).to_bits()));
+    }
+
+    #[test]
+    fn the_window_leaves_other_shapes_to_the_general_parser() {
+        for text in [
+            "",
+            "-",
+            "+",
+            ".",
+            ".5",
+            "-.5",
+            "1e3",
+            "1.5e3",
+            "2.E1",
+            "1E",
+            "3.e",
+            "12345678",
+            "12345678.5",
+            "0.12345678",
+            "1234567.12345678",
+            "--1",
+            "+-1",
+            "inf",
+            "nan",
+            " 1",
+        ] {
+            let w = window(text.as_bytes(), b',');
+            assert_eq!(parse_decimal_window(&w), None, "{text:?}");
+        }
+        // Digits running on to the window's end are not cut short.
+        assert_eq!(parse_decimal_window(&window(b"1.", b'7')), None);
+        assert_eq!(parse_decimal_window(&window(b"12", b'7')), None);
+    }
+
     #[test]
     fn u32_parsing() {
         assert_eq!(parse_u32(b"0"), Some(0));
@@ -381,6 +557,56 @@ mod tests {
             let text = format!("{s}{tail}");
             let got = parse_f64_prefix(text.as_bytes()).map(|(v, n)| (v.to_bits(), n));
             prop_assert_eq!(got, reference(&s).map(|v| (v.to_bits(), s.len())), "{}", text);
+        }
+
+        /// The window agrees with the general parser (and so with `str::parse`) whenever it reads
+        /// a number, and it reads every number of the shape session files are written in.
+        #[test]
+        fn the_window_agrees_with_the_general_parser(
+            s in "[-+]?[0-9]{0,9}(\\.[0-9]{0,9})?([eE][-+]?[0-9]{1,3})?",
+            tail in proptest::collection::vec(
+                prop_oneof![Just(b','), Just(b'\n'), Just(b'.'), Just(b'e'), Just(b'5'), any::<u8>()],
+                0..17,
+            ),
+        ) {
+            let mut bytes = s.clone().into_bytes();
+            bytes.extend_from_slice(&tail);
+            let w = window(&bytes, b',');
+            let got = parse_decimal_window(&w).map(|(v, n)| (v.to_bits(), n));
+            if let Some((bits, n)) = got {
+                let general = parse_f64_prefix(&w).map(|(v, n)| (v.to_bits(), n));
+                prop_assert_eq!(general, Some((bits, n)), "{:?}", w);
+                let text = std::str::from_utf8(&w[..n]).unwrap_or("");
+                prop_assert_eq!(reference(text).map(f64::to_bits), Some(bits), "{:?}", w);
+            }
+            // `-?D{1,7}(.D{1,7})?` before a delimiter is always read here.
+            let shaped = is_session_shaped(&s);
+            if shaped && matches!(tail.first(), Some(b',' | b'\n') | None) {
+                prop_assert_eq!(got, reference(&s).map(|v| (v.to_bits(), s.len())), "{:?}", w);
+            }
+        }
+
+        #[test]
+        fn the_window_agrees_with_the_general_parser_on_any_bytes(
+            bytes in proptest::collection::vec(
+                prop_oneof![
+                    4 => b'0'..=b'9',
+                    1 => Just(b'.'),
+                    1 => Just(b'-'),
+                    1 => Just(b','),
+                    1 => any::<u8>(),
+                ],
+                DECIMAL_WINDOW,
+            ),
+        ) {
+            let w = window(&bytes, 0);
+            if let Some((v, n)) = parse_decimal_window(&w) {
+                prop_assert_eq!(
+                    parse_f64_prefix(&w).map(|(v, n)| (v.to_bits(), n)),
+                    Some((v.to_bits(), n)),
+                    "{:?}", w
+                );
+            }
         }
 
         #[test]
