@@ -6,7 +6,7 @@ use std::fmt;
 
 use crate::format::human_duration;
 
-use crate::fusion::{OrientationFilter, Pose};
+use crate::fusion::{FilterOutput, OrientationFilter, Pose};
 use crate::posture::calibration::{Calibration, CalibrationError, CalibrationSample};
 use crate::posture::rules::RuleStats;
 use crate::posture::{
@@ -221,26 +221,34 @@ impl Pipeline {
         dt_s
     }
 
-    /// [`Self::process`] for a sample whose pose was computed ahead, by the filter
-    /// [`Self::take_filter`] handed out (the headless replay runs it on a thread of its own, so
-    /// filtering overlaps with the posture, the rules and the sinks on two cores).
-    pub fn process_posed(&mut self, s: &ImuSample, pose: Pose, events: &mut Vec<Event>) -> Step {
+    /// [`Self::process`] for a sample whose filter half ([`OrientationFilter::filter`]) ran
+    /// ahead, in the filter [`Self::take_filter`] handed out (the headless replay runs it on a
+    /// thread of its own, so filtering overlaps with the rest on two cores). The posture half
+    /// ([`OrientationFilter::finish`]) runs here.
+    pub fn process_filtered(
+        &mut self,
+        s: &ImuSample,
+        out: &FilterOutput,
+        events: &mut Vec<Event>,
+    ) -> Step {
         let dt_s = self.gap_step(s, events);
+        let pose = self.filter.finish(s, out);
         self.posture(s, pose, dt_s, events)
     }
 
-    /// Hands out the orientation filter, to be run ahead of this pipeline and given back with
-    /// [`Self::give_filter`] before the summary is read. Meanwhile a fresh filter stands in, and
-    /// [`Self::process_posed`] is the way in.
+    /// Hands out the orientation filter, to run its filter half ahead of this pipeline, given
+    /// back with [`Self::give_filter`] before the summary is read. Meanwhile a stand-in with the
+    /// same settings runs the posture half, and [`Self::process_filtered`] is the way in.
     pub fn take_filter(&mut self) -> OrientationFilter {
-        std::mem::replace(
-            &mut self.filter,
-            OrientationFilter::new(self.config.fusion, None),
-        )
+        let mut stand_in = OrientationFilter::new(self.config.fusion, None);
+        stand_in.adopt_posture_half(&self.filter);
+        std::mem::replace(&mut self.filter, stand_in)
     }
 
-    /// Takes back the filter [`Self::take_filter`] handed out (its restarts go in the summary).
-    pub fn give_filter(&mut self, filter: OrientationFilter) {
+    /// Takes back the filter [`Self::take_filter`] handed out, with the posture half's state
+    /// the stand-in kept (its restarts go in the summary).
+    pub fn give_filter(&mut self, mut filter: OrientationFilter) {
+        filter.adopt_posture_half(&self.filter);
         self.filter = filter;
     }
 

@@ -14,7 +14,7 @@ use std::thread;
 
 use clap::Args;
 
-use crate::fusion::Pose;
+use crate::fusion::FilterOutput;
 use crate::pipeline::Summary;
 use crate::posture::{Calibration, Config};
 use crate::sample::ImuSample;
@@ -163,12 +163,12 @@ pub fn run_with(
         })
         .map_err(ReplayError::Thread)?;
     let (posed_tx, posed_rx) = mpsc::sync_channel::<Posed>(BATCHES_IN_FLIGHT);
-    let (poses_tx, poses_rx) = mpsc::channel::<Vec<Pose>>();
+    let (outs_tx, outs_rx) = mpsc::channel::<Vec<FilterOutput>>();
     let mut ahead = driver.filter_ahead();
     let filter_thread = thread::Builder::new()
         .name("orientation".into())
         .spawn(move || {
-            filter_batches(&mut ahead, &full_rx, &posed_tx, &poses_rx);
+            filter_batches(&mut ahead, &full_rx, &posed_tx, &outs_rx);
             ahead
         })
         .map_err(ReplayError::Thread)?;
@@ -188,9 +188,9 @@ pub fn run_with(
         }
         'chunks: for chunk in posed_rx.iter() {
             match chunk {
-                Posed::Samples(batch, poses) => {
-                    for (s, pose) in batch.iter().zip(&poses) {
-                        if let Err(e) = driver.sample_posed(s, *pose, &mut sinks) {
+                Posed::Samples(batch, outs) => {
+                    for (s, out) in batch.iter().zip(&outs) {
+                        if let Err(e) = driver.sample_filtered(s, out, &mut sinks) {
                             result = Err(e);
                             break 'chunks;
                         }
@@ -198,7 +198,7 @@ pub fn run_with(
                     // The reader or the filter has gone only if the file failed, and then the
                     // failure follows.
                     let _recycled = empty_tx.send(batch);
-                    let _recycled = poses_tx.send(poses);
+                    let _recycled = outs_tx.send(outs);
                 }
                 Posed::Marks(marks) => {
                     for m in marks {
@@ -262,32 +262,33 @@ pub fn run_with(
     })
 }
 
-/// What the filter thread hands the driver, in file order: each batch with its poses, and what
-/// the reader sent besides.
+/// What the filter thread hands the driver, in file order: each batch with the filter's output
+/// for it, and what the reader sent besides.
 enum Posed {
-    Samples(Vec<ImuSample>, Vec<Pose>),
+    Samples(Vec<ImuSample>, Vec<FilterOutput>),
     Marks(Vec<SessionMark>),
     Failed(SessionError),
 }
 
-/// The filter thread (`orientation`): the pose of every sample the reader sends, restarting at
-/// the marks where the driver would, each batch passed on with its poses. Pose vectors come back
-/// from the driver to be reused. Ends when the reader ends or the driver stops listening.
+/// The filter thread (`orientation`): the filter's output for every sample the reader sends,
+/// restarting at the marks where the driver would, each batch passed on with it. Output vectors
+/// come back from the driver to be reused. Ends when the reader ends or the driver stops
+/// listening.
 fn filter_batches(
     ahead: &mut FilterAhead,
     full_rx: &mpsc::Receiver<Chunk>,
     posed_tx: &mpsc::SyncSender<Posed>,
-    poses_rx: &mpsc::Receiver<Vec<Pose>>,
+    outs_rx: &mpsc::Receiver<Vec<FilterOutput>>,
 ) {
     for chunk in full_rx.iter() {
         let posed = match chunk {
             Chunk::Samples(batch) => {
-                let mut poses = poses_rx
+                let mut outs = outs_rx
                     .try_recv()
                     .unwrap_or_else(|_| Vec::with_capacity(BATCH));
-                poses.clear();
-                ahead.poses(&batch, &mut poses);
-                Posed::Samples(batch, poses)
+                outs.clear();
+                ahead.filter(&batch, &mut outs);
+                Posed::Samples(batch, outs)
             }
             Chunk::Marks(marks) => {
                 for m in &marks {

@@ -143,9 +143,47 @@ pub struct OrientationFilter {
     /// Bias carried over a restart: a gap does not change the gyroscope.
     carried_bias_rps: Option<[f64; 3]>,
     restart_pending: bool,
+    /// A restart since the last output: the posture half starts its average over
+    /// ([`FilterOutput::fresh`]).
+    fresh: bool,
     restarts: u64,
+    /// The posture half's state ([`OrientationFilter::finish`]).
     last: Option<Pose>,
     quasi_static: QuasiStatic,
+}
+
+/// What the filter half of [`OrientationFilter::update`] gives for one sample: VQF's raw
+/// estimate and the conditions around it, before the posture half ([`OrientationFilter::finish`])
+/// turns it into a [`Pose`].
+///
+/// Why two halves: VQF is three quarters of a sample's work and runs strictly in order, so the
+/// headless replay runs this half alone on a thread of its own (`session::FilterAhead`) and the
+/// rest, which needs only this and the sample, beside the posture on the driver's thread.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FilterOutput {
+    step: FilterStep,
+    /// VQF's 6D quaternion (w, x, y, z), as it gave it.
+    q: [f64; 4],
+    /// VQF's (or the carried) gyroscope bias, rad/s.
+    bias_rps: [f64; 3],
+    /// The step the quasi-static average takes, seconds.
+    dt_s: f64,
+    /// Flags known to the filter half (`quasi_static` is the posture half's).
+    flags: PoseFlags,
+    /// The first estimate after a (re)start: checked against the accelerometer.
+    first_after_start: bool,
+    /// The filter restarted since the previous output: the quasi-static average starts over.
+    fresh: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum FilterStep {
+    /// VQF filtered the sample.
+    Filtered,
+    /// The rate is not known yet: the accelerometer's inclination stands in.
+    Tilt,
+    /// The sample was not used (not finite): the previous pose stands, or this default.
+    Ignored { initialising: bool },
 }
 
 impl OrientationFilter {
@@ -165,6 +203,7 @@ impl OrientationFilter {
             started_at_s: 0.0,
             carried_bias_rps: None,
             restart_pending: false,
+            fresh: false,
             restarts: 0,
             last: None,
             quasi_static: QuasiStatic::new(),
@@ -195,7 +234,15 @@ impl OrientationFilter {
         self.pending = None;
         self.last_t_s = None;
         self.restart_pending = true;
+        self.fresh = true;
         self.quasi_static = QuasiStatic::new();
+    }
+
+    /// Takes over the posture half's state of `other`, the stand-in that ran
+    /// [`Self::finish`] while this filter ran [`Self::filter`] elsewhere.
+    pub fn adopt_posture_half(&mut self, other: &OrientationFilter) {
+        self.last = other.last;
+        self.quasi_static = other.quasi_static;
     }
 
     fn create(&mut self, dt_s: f64, t_s: f64) {
@@ -234,23 +281,18 @@ impl OrientationFilter {
     /// Filters one sample. Samples with non-finite values are ignored (the previous pose is
     /// returned with the new time).
     pub fn update(&mut self, s: &ImuSample) -> Pose {
+        let out = self.filter(s);
+        self.finish(s, &out)
+    }
+
+    /// The filter half of [`Self::update`]: VQF and what it needs (rate, restarts, the first
+    /// sample's wait for a rate). Touches none of the posture half's state.
+    pub fn filter(&mut self, s: &ImuSample) -> FilterOutput {
         let finite = s.t_s.is_finite()
             && s.accel_g.iter().all(|v| v.is_finite())
             && s.gyro_dps.iter().all(|v| v.is_finite());
         if !finite {
-            return self.last.map_or_else(
-                || Pose {
-                    t_s: s.t_s,
-                    world_from_sensor: UnitQuaternion::identity(),
-                    gyro_bias_dps: Vector3::zeros(),
-                    up_s: Vector3::z(),
-                    flags: PoseFlags {
-                        initialising: true,
-                        ..Default::default()
-                    },
-                },
-                |p| Pose { t_s: s.t_s, ..p },
-            );
+            return self.output(FilterStep::Ignored { initialising: true });
         }
 
         let gap_s = self.last_t_s.map(|t| s.t_s - t);
@@ -275,28 +317,16 @@ impl OrientationFilter {
                 // Rate unknown until the next sample: show the accelerometer's inclination.
                 self.pending = Some(*s);
                 self.last_t_s = Some(s.t_s);
-                let world_from_sensor = tilt_from_accel(&s.accel_g);
-                let filter_up = world_from_sensor.inverse_transform_vector(&Vector3::z());
-                let up_s = self
-                    .quasi_static
-                    .update(&self.settings, 0.0, &s.accel_g, &filter_up);
-                let pose = Pose {
-                    t_s: s.t_s,
-                    world_from_sensor,
-                    up_s,
-                    gyro_bias_dps: self
-                        .carried_bias_rps
-                        .map_or_else(Vector3::zeros, |b| Vector3::from(b).map(f64::to_degrees)),
-                    flags: PoseFlags {
-                        initialising: true,
-                        restarted,
-                        accelerating: is_accelerating(&s.accel_g),
-                        resting: false,
-                        quasi_static: false,
-                    },
+                let mut out = self.output(FilterStep::Tilt);
+                out.bias_rps = self.carried_bias_rps.unwrap_or_default();
+                out.flags = PoseFlags {
+                    initialising: true,
+                    restarted,
+                    accelerating: is_accelerating(&s.accel_g),
+                    resting: false,
+                    quasi_static: false,
                 };
-                self.last = Some(pose);
-                return pose;
+                return out;
             }
         }
 
@@ -330,30 +360,86 @@ impl OrientationFilter {
         }
         let Some(vqf) = &mut self.vqf else {
             // Unreachable in practice: create() always sets it. Keep the last pose.
-            return self.last.unwrap_or(Pose {
-                t_s: s.t_s,
-                world_from_sensor: UnitQuaternion::identity(),
-                gyro_bias_dps: Vector3::zeros(),
-                up_s: Vector3::z(),
-                flags: PoseFlags::default(),
+            return self.output(FilterStep::Ignored {
+                initialising: false,
             });
         };
         Self::feed(vqf, s, dt_s.min(DT_RANGE_S.1));
         self.last_t_s = Some(s.t_s);
 
         let q = vqf.quat_6d();
-        let mut world_from_sensor =
-            UnitQuaternion::from_quaternion(Quaternion::new(q.0, q.1, q.2, q.3));
-        if first_after_start {
-            // VQF's very first estimate can be off when the accelerometer points straight down;
-            // the accelerometer's own inclination is the better answer for that one sample.
-            let up = world_from_sensor.inverse_transform_vector(&Vector3::z());
-            if s.accel_g.norm() > 0.0 && up.angle(&s.accel_g) > 5f64.to_radians() {
-                world_from_sensor = tilt_from_accel(&s.accel_g);
-            }
-        }
         let (bias_rps, _sigma) = vqf.bias_estimate();
         let resting = vqf.rest_detected();
+        FilterOutput {
+            step: FilterStep::Filtered,
+            q: [q.0, q.1, q.2, q.3],
+            bias_rps,
+            dt_s,
+            flags: PoseFlags {
+                initialising: s.t_s - self.started_at_s < self.settings.initialising_s,
+                resting,
+                restarted,
+                accelerating: is_accelerating(&s.accel_g),
+                quasi_static: false,
+            },
+            first_after_start,
+            fresh: std::mem::take(&mut self.fresh),
+        }
+    }
+
+    /// An output with nothing in it but `step` (and the restart news).
+    fn output(&mut self, step: FilterStep) -> FilterOutput {
+        FilterOutput {
+            step,
+            q: [1.0, 0.0, 0.0, 0.0],
+            bias_rps: [0.0; 3],
+            dt_s: 0.0,
+            flags: PoseFlags::default(),
+            first_after_start: false,
+            fresh: std::mem::take(&mut self.fresh),
+        }
+    }
+
+    /// The posture half of [`Self::update`]: the pose of `s` from the filter half's `out` (the
+    /// orientation as a unit quaternion, the posture up-vector with its quasi-static blend).
+    /// Touches none of the filter half's state.
+    pub fn finish(&mut self, s: &ImuSample, out: &FilterOutput) -> Pose {
+        if out.fresh {
+            self.quasi_static = QuasiStatic::new();
+        }
+        let (world_from_sensor, dt_s) = match out.step {
+            FilterStep::Ignored { initialising } => {
+                return self.last.map_or_else(
+                    || Pose {
+                        t_s: s.t_s,
+                        world_from_sensor: UnitQuaternion::identity(),
+                        gyro_bias_dps: Vector3::zeros(),
+                        up_s: Vector3::z(),
+                        flags: PoseFlags {
+                            initialising,
+                            ..Default::default()
+                        },
+                    },
+                    |p| Pose { t_s: s.t_s, ..p },
+                );
+            }
+            FilterStep::Tilt => (tilt_from_accel(&s.accel_g), 0.0),
+            FilterStep::Filtered => {
+                let [w, i, j, k] = out.q;
+                let mut world_from_sensor =
+                    UnitQuaternion::from_quaternion(Quaternion::new(w, i, j, k));
+                if out.first_after_start {
+                    // VQF's very first estimate can be off when the accelerometer points
+                    // straight down; the accelerometer's own inclination is the better answer
+                    // for that one sample.
+                    let up = world_from_sensor.inverse_transform_vector(&Vector3::z());
+                    if s.accel_g.norm() > 0.0 && up.angle(&s.accel_g) > 5f64.to_radians() {
+                        world_from_sensor = tilt_from_accel(&s.accel_g);
+                    }
+                }
+                (world_from_sensor, out.dt_s)
+            }
+        };
         let filter_up = world_from_sensor.inverse_transform_vector(&Vector3::z());
         let up_s = self
             .quasi_static
@@ -361,14 +447,11 @@ impl OrientationFilter {
         let pose = Pose {
             t_s: s.t_s,
             world_from_sensor,
-            gyro_bias_dps: Vector3::from(bias_rps).map(f64::to_degrees),
+            gyro_bias_dps: Vector3::from(out.bias_rps).map(f64::to_degrees),
             up_s,
             flags: PoseFlags {
-                initialising: s.t_s - self.started_at_s < self.settings.initialising_s,
-                resting,
-                restarted,
-                accelerating: is_accelerating(&s.accel_g),
-                quasi_static: self.quasi_static.weight > 0.5,
+                quasi_static: out.step == FilterStep::Filtered && self.quasi_static.weight > 0.5,
+                ..out.flags
             },
         };
         self.last = Some(pose);
@@ -397,6 +480,42 @@ mod tests {
 
     fn still(t: f64, up: Vector3<f64>, bias: [f64; 3]) -> ImuSample {
         ImuSample::new(t, [up.x, up.y, up.z], bias)
+    }
+
+    #[test]
+    fn the_two_halves_apart_give_update_exactly() {
+        // No rate hint (the first sample waits for a rate), a slow lean (the quasi-static
+        // blend), non-finite samples, a gap that restarts, and restarts from outside.
+        let samples: Vec<ImuSample> = (0..3000)
+            .map(|i| {
+                let t = f64::from(i) * 0.01 + if i >= 1500 { 4.0 } else { 0.0 };
+                let a = (f64::from(i) * 0.02).to_radians();
+                let mut s = still(t, Vector3::new(a.sin(), 0.1, a.cos()), [0.4, -0.2, 0.1]);
+                if i % 997 == 0 {
+                    s.accel_g.x = f64::NAN;
+                }
+                s
+            })
+            .collect();
+        let restarts_at = [700, 701, 2200];
+        let mut whole = OrientationFilter::new(FusionSettings::default(), None);
+        let mut ahead = OrientationFilter::new(FusionSettings::default(), None);
+        let mut stand_in = OrientationFilter::new(FusionSettings::default(), None);
+        stand_in.adopt_posture_half(&ahead);
+        for (i, s) in samples.iter().enumerate() {
+            if restarts_at.contains(&i) {
+                whole.restart();
+                ahead.restart();
+                stand_in.restart();
+            }
+            let out = ahead.filter(s);
+            assert_eq!(whole.update(s), stand_in.finish(s, &out), "sample {i}");
+        }
+        assert_eq!(whole.restarts(), 1);
+        assert_eq!(ahead.restarts(), 1);
+        ahead.adopt_posture_half(&stand_in);
+        let next = still(35.0, Vector3::z(), [0.0; 3]);
+        assert_eq!(whole.update(&next), ahead.update(&next));
     }
 
     #[test]

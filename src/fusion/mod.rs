@@ -9,5 +9,5 @@
 mod filter;
 mod settings;
 
-pub use filter::{OrientationFilter, Pose, PoseFlags};
+pub use filter::{FilterOutput, OrientationFilter, Pose, PoseFlags};
 pub use settings::FusionSettings;

@@ -13,7 +13,7 @@
 use std::io;
 use std::path::Path;
 
-use crate::fusion::{OrientationFilter, Pose};
+use crate::fusion::{FilterOutput, OrientationFilter};
 use crate::pipeline::{Pipeline, Step, Summary, WindowCapture};
 use crate::posture::{Calibration, CalibrationError, Config, Event, EventKind};
 use crate::sample::ImuSample;
@@ -274,19 +274,19 @@ impl SessionDriver {
         self.after_step(s, &step, sinks).map(|()| step)
     }
 
-    /// [`Self::sample`] for a sample whose pose the [`FilterAhead`] computed.
-    pub fn sample_posed(
+    /// [`Self::sample`] for a sample the [`FilterAhead`] filtered.
+    pub fn sample_filtered(
         &mut self,
         s: &ImuSample,
-        pose: Pose,
+        out: &FilterOutput,
         sinks: &mut [&mut dyn Sink],
     ) -> Result<(), SinkError> {
-        let step = self.pipeline.process_posed(s, pose, &mut self.events);
+        let step = self.pipeline.process_filtered(s, out, &mut self.events);
         self.after_step(s, &step, sinks)
     }
 
     /// Hands out the orientation filter to run ahead of the driver (see [`FilterAhead`]); until
-    /// it is given back with [`Self::filter_back`], samples come in by [`Self::sample_posed`].
+    /// it is given back with [`Self::filter_back`], samples come in by [`Self::sample_filtered`].
     pub fn filter_ahead(&mut self) -> FilterAhead {
         FilterAhead {
             filter: self.pipeline.take_filter(),
@@ -472,19 +472,19 @@ impl SessionDriver {
     }
 }
 
-/// The session's orientation filter, run ahead of its driver: the headless replay filters each
-/// batch on a thread of its own, so on two cores the filter (three quarters of a sample's work)
-/// overlaps with the posture, the rules and the sinks. It sees the same stream as the driver
-/// (samples and, between them, marks, in order) and restarts where the driver would have, so
-/// its poses are exactly those [`SessionDriver::sample`] computes.
+/// The session's orientation filter, run ahead of its driver: the headless replay runs its
+/// filter half ([`OrientationFilter::filter`], VQF: three quarters of a sample's work) on a
+/// thread of its own, so on two cores it overlaps with everything else. It sees the same stream
+/// as the driver (samples and, between them, marks, in order) and restarts where the driver
+/// would have, so the poses are exactly those [`SessionDriver::sample`] computes.
 pub struct FilterAhead {
     filter: OrientationFilter,
 }
 
 impl FilterAhead {
-    /// Appends the pose of every sample in `samples` to `poses`, in order.
-    pub fn poses(&mut self, samples: &[ImuSample], poses: &mut Vec<Pose>) {
-        poses.extend(samples.iter().map(|s| self.filter.update(s)));
+    /// Appends the filter half's output for every sample in `samples` to `outs`, in order.
+    pub fn filter(&mut self, samples: &[ImuSample], outs: &mut Vec<FilterOutput>) {
+        outs.extend(samples.iter().map(|s| self.filter.filter(s)));
     }
 
     /// A mark between rows: the orientation restarts where the driver restarts it.
@@ -833,7 +833,7 @@ mod tests {
             d.capture(windows(), CaptureMode::AT_END);
             let mut steps = Steps::default();
             let mut filter = ahead.then(|| d.filter_ahead());
-            let mut poses = Vec::new();
+            let mut outs = Vec::new();
             for (i, chunk) in [&all[..marks_at], &all[marks_at..]].into_iter().enumerate() {
                 if i == 1 {
                     for m in &marks {
@@ -845,10 +845,10 @@ mod tests {
                     }
                 }
                 if let Some(f) = &mut filter {
-                    poses.clear();
-                    f.poses(chunk, &mut poses);
-                    for (s, p) in chunk.iter().zip(&poses) {
-                        d.sample_posed(s, *p, &mut [&mut steps])
+                    outs.clear();
+                    f.filter(chunk, &mut outs);
+                    for (s, out) in chunk.iter().zip(&outs) {
+                        d.sample_filtered(s, out, &mut [&mut steps])
                             .unwrap_or_else(|e| panic!("{e}"));
                     }
                 } else {
