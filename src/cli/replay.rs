@@ -312,38 +312,21 @@ fn read_batches(
     empty_rx: &mpsc::Receiver<Vec<ImuSample>>,
 ) -> (u64, Option<String>) {
     let mut marks = Vec::new();
-    // A sample read right after marks: it starts the next batch.
-    let mut carried: Option<ImuSample> = None;
     loop {
         let mut batch = empty_rx
             .try_recv()
             .unwrap_or_else(|_| Vec::with_capacity(BATCH));
         batch.clear();
-        batch.extend(carried.take());
-        let mut end = false;
-        let mut failed = None;
-        while batch.len() < BATCH {
-            match reader.next_sample() {
-                Ok(Some(s)) => {
-                    reader.take_marks(&mut marks);
-                    if !marks.is_empty() {
-                        carried = Some(s);
-                        break;
-                    }
-                    batch.push(s);
-                }
-                Ok(None) => {
-                    reader.take_marks(&mut marks);
-                    end = true;
-                    break;
-                }
-                Err(e) => {
-                    failed = Some(e);
-                    end = true;
-                    break;
-                }
+        // A batch ends full, before marks (the sample after them is kept by the reader and
+        // starts the next batch), at the end or at a failure; the marks met before a failure
+        // are not sent.
+        let (end, failed) = match reader.fill_batch(&mut batch, BATCH) {
+            Ok(more) => {
+                reader.take_marks(&mut marks);
+                (!more, None)
             }
-        }
+            Err(e) => (true, Some(e)),
+        };
         // The rows before a failure still reach the driver, then the failure. A send fails only
         // when the driver stopped listening (an output failed): then there is nothing to add.
         let sent = (batch.is_empty() || full_tx.send(Chunk::Samples(batch)).is_ok())
