@@ -29,20 +29,23 @@ mod tests {
     #[test]
     fn a_thread_steps_back_alone_and_not_below_the_lowest() {
         let own = rustix::process::getpriority_process(None).unwrap_or_default();
-        let (once, floor) = std::thread::spawn(|| {
-            let before = rustix::process::getpriority_process(None).unwrap_or_default();
-            step_back();
-            let once = rustix::process::getpriority_process(None).unwrap_or_default() - before;
-            for _ in 0..10 {
+        let (once, floor) = std::thread::Builder::new()
+            .name("step-back-test".into())
+            .spawn(|| {
+                let before = rustix::process::getpriority_process(None).unwrap_or_default();
                 step_back();
-            }
-            (
-                once,
-                rustix::process::getpriority_process(None).unwrap_or_default(),
-            )
-        })
-        .join()
-        .unwrap_or_default();
+                let once = rustix::process::getpriority_process(None).unwrap_or_default() - before;
+                for _ in 0..10 {
+                    step_back();
+                }
+                (
+                    once,
+                    rustix::process::getpriority_process(None).unwrap_or_default(),
+                )
+            })
+            .unwrap_or_else(|e| panic!("{e}"))
+            .join()
+            .unwrap_or_default();
         assert_eq!(once, STEP_BACK_NICE.min(19 - own));
         assert_eq!(floor, 19);
         // The thread that spawned it keeps its own.

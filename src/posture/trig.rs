@@ -74,7 +74,8 @@ pub fn atan2(y: f64, x: f64) -> f64 {
 /// The arcsine of `v`, radians in [−π/2, π/2]: `v.asin()`.
 #[inline]
 pub fn asin(v: f64) -> f64 {
-    if !(v.abs() < 1.0) || v == 0.0 {
+    // Not `v.abs() >= 1.0`: NaN must go to the standard function too.
+    if v.abs().partial_cmp(&1.0) != Some(std::cmp::Ordering::Less) || v == 0.0 {
         return v.asin();
     }
     // (1 − v)(1 + v) rather than 1 − v²: exact where v is near ±1, where it matters.

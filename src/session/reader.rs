@@ -576,22 +576,6 @@ impl<R: BufRead> SessionReader<R> {
         }
     }
 
-    /// Fills `batch` (cleared first) with up to `max` samples; returns how many.
-    pub fn read_batch(
-        &mut self,
-        batch: &mut Vec<ImuSample>,
-        max: usize,
-    ) -> Result<usize, SessionError> {
-        batch.clear();
-        while batch.len() < max {
-            match self.next_sample()? {
-                Some(s) => batch.push(s),
-                None => break,
-            }
-        }
-        Ok(batch.len())
-    }
-
     /// Appends samples to `batch` until it holds `max`, or marks come before the next sample, or
     /// the input ends; `Ok(false)` at the end, `Ok(true)` otherwise. Then [`Self::take_marks`]
     /// gives the marks met: they come after every sample in `batch` and before the next one (read
