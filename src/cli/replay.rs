@@ -2,11 +2,14 @@
 //! angles and events files and printing a summary (a stable contract for scripts, see README).
 //!
 //! Four threads, each handing batches to the next through a bounded channel, in file order:
-//! `csv-reader` parses (samples, and the marks between rows); `orientation` runs the session's
-//! orientation filter ahead of the driver ([`FilterAhead`], three quarters of a sample's work);
-//! the driver (this thread) does the posture, the rules and the sinks; the angles sink formats on
-//! its own `angles-writer`. So the two cores overlap, and memory stays the same whatever the
-//! file's length (a few batches in flight, batches recycled).
+//! `csv-reader` parses (samples, and the marks between rows); `orientation` runs VQF, the filter
+//! half of the session's orientation filter, ahead of the driver ([`FilterAhead`]); the driver
+//! (this thread) does the rest of each pose, the posture, the rules and the sinks; the angles
+//! sink formats on its own `angles-writer`. So the two cores overlap, and memory stays the same
+//! whatever the file's length (a few batches in flight, batches recycled).
+//!
+//! `orientation` is the critical path (VQF runs strictly in order): the reader and the writer
+//! step back (`priority::step_back`) so that it keeps a core when they would share it.
 
 use std::path::PathBuf;
 use std::sync::mpsc;
