@@ -195,6 +195,7 @@ impl Pipeline {
     }
 
     /// The time since the previous sample (seconds, 0 after a sensor gap, which it reports).
+    #[inline]
     fn gap_step(&mut self, s: &ImuSample, events: &mut Vec<Event>) -> f64 {
         let dt_s = match self.last_t_s {
             Some(last) => {

@@ -68,7 +68,8 @@ fn import_session_fills_the_history_and_says_so() {
 }
 
 /// Ticks the engine until a notice contains `needle`, for up to about 6 s of wall time: the
-/// import runs on a thread of its own (at a lower priority), so a busy machine delays it.
+/// import runs on threads of its own (its reader and writer at a lower priority), so a busy
+/// machine delays it.
 fn notice_within(rig: &mut common::Rig, needle: &str) -> bool {
     for _ in 0..300 {
         if rig.tick_until(100, |s| s.notices.iter().any(|n| n.contains(needle))) {

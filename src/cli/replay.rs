@@ -60,9 +60,10 @@ pub struct ReplayArgs {
     pub force: bool,
 }
 
-/// Samples per batch handed from the reader thread to the driver.
+/// Samples per batch handed from the reader thread on (through the filter thread to the driver).
 const BATCH: usize = 4096;
-/// Batches in flight: bounds memory to a few hundred kilobytes.
+/// Batches in flight on each channel: bounds memory to a few megabytes (about 4 MB of samples
+/// and filter outputs in flight at most, whatever the file's length).
 const BATCHES_IN_FLIGHT: usize = 4;
 
 /// What to replay and where to write.
@@ -106,6 +107,9 @@ pub enum ReplayError {
     Output(#[from] SinkError),
     #[error("could not start a replay thread: {0}")]
     Thread(#[source] std::io::Error),
+    /// A replay thread ended unexpectedly (a panic: none is known); the outputs are incomplete.
+    #[error("the replay's {0} thread stopped unexpectedly; the outputs are incomplete")]
+    Stopped(&'static str),
 }
 
 /// What the reader thread hands the driver, in file order.
@@ -178,6 +182,8 @@ pub fn run_with(
 
     let mut failure = None;
     let mut result: Result<(), SinkError> = Ok(());
+    let mut stopped = None;
+    let (skipped_rows, first_skipped);
     {
         let mut sinks: Vec<&mut dyn Sink> = Vec::with_capacity(2 + extra.len());
         if let Some(a) = angles.as_mut() {
@@ -198,8 +204,8 @@ pub fn run_with(
                             break 'chunks;
                         }
                     }
-                    // The reader or the filter has gone only if the file failed, and then the
-                    // failure follows.
+                    // The reader or the filter may have gone (the file ended or failed): a batch
+                    // not recycled is simply dropped.
                     let _recycled = empty_tx.send(batch);
                     let _recycled = outs_tx.send(outs);
                 }
@@ -219,16 +225,22 @@ pub fn run_with(
         }
         // Stops the filter (and through it the reader) if the loop ended early.
         drop(posed_rx);
-        // The filter thread cannot panic on a sample; if it somehow did, the summary only lacks
-        // its restart count.
-        if let Ok(ahead) = filter_thread.join() {
-            driver.filter_back(ahead);
+        // Nothing in either thread panics on input; if one did anyway, its stream ended early,
+        // and that is an error, never a finished session.
+        let filtered = filter_thread.join();
+        let read = reader_thread.join();
+        if read.is_err() {
+            stopped = Some("csv-reader");
         }
-        if result.is_ok() && failure.is_none() {
+        match filtered {
+            Ok(ahead) => driver.filter_back(ahead),
+            Err(_) => stopped = Some("orientation"),
+        }
+        (skipped_rows, first_skipped) = read.unwrap_or((0, None));
+        if result.is_ok() && failure.is_none() && stopped.is_none() {
             result = driver.finish(&mut sinks).map(|_| ());
         }
     }
-    let (skipped_rows, first_skipped) = reader_thread.join().unwrap_or((0, None));
     // Whatever happened, what was written so far reaches the files.
     if let Some(a) = angles.as_mut() {
         a.flush()?;
@@ -237,6 +249,9 @@ pub fn run_with(
         e.flush()?;
     }
     result?;
+    if let Some(thread) = stopped {
+        return Err(ReplayError::Stopped(thread));
+    }
     if let Some(f) = failure {
         return Err(ReplayError::Session(f));
     }

@@ -1,7 +1,8 @@
 //! The one session driver: it owns the whole run of a session, whatever feeds it (the headless
 //! replay's CSV reader, `spinewatch record`'s serial sensor, the window's live sensor, demo
 //! wearer and replay player, the player's overview scan), so every mode computes the same thing
-//! by construction.
+//! by construction. (The headless replay runs the orientation filter's first half ahead, on a
+//! thread of its own: [`FilterAhead`], tested to give the same session bit for bit.)
 //!
 //! Source events go in ([`SessionDriver::feed`]); the driver runs each sample through the
 //! [`Pipeline`], applies calibrations found in the stream (stored between rows, or captured from
