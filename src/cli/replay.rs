@@ -3,13 +3,15 @@
 //!
 //! Four threads, each handing batches to the next through a bounded channel, in file order:
 //! `csv-reader` parses (samples, and the marks between rows); `orientation` runs VQF, the filter
-//! half of the session's orientation filter, ahead of the driver ([`FilterAhead`]); the driver
-//! (this thread) does the rest of each pose, the posture, the rules and the sinks; the angles
-//! sink formats on its own `angles-writer`. So the two cores overlap, and memory stays the same
-//! whatever the file's length (a few batches in flight, batches recycled).
+//! half of the session's orientation filter, ahead of the driver ([`FilterAhead`]);
+//! `session-driver` does the rest of each pose, the posture, the rules and the sinks; the angles
+//! sink formats on its own `angles-writer`. The calling thread waits, then closes the session
+//! ([`SessionDriver::finish`]). So the two cores overlap, and memory stays the same whatever the
+//! file's length (a few batches in flight, batches recycled).
 //!
-//! `orientation` is the critical path (VQF runs strictly in order): the reader and the writer
-//! step back (`priority::step_back`) so that it keeps a core when they would share it.
+//! `orientation` is the critical path (VQF runs strictly in order): the three others step back
+//! (`priority::step_back`) so that it keeps a core when they would share it. The driver has a
+//! thread of its own for that, so the caller's priority is left alone (hence `Send` sinks).
 
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -129,7 +131,7 @@ pub fn run(opts: &ReplayOptions) -> Result<ReplayReport, ReplayError> {
 /// history: what it stores is what this replay reports).
 pub fn run_with(
     opts: &ReplayOptions,
-    extra: &mut [&mut dyn Sink],
+    extra: &mut [&mut (dyn Sink + Send)],
 ) -> Result<ReplayReport, ReplayError> {
     let reader = SessionReader::open(&opts.input)?.skip_bad_rows(opts.skip_bad_rows);
     let meta = reader.meta().clone();
@@ -180,66 +182,47 @@ pub fn run_with(
         })
         .map_err(ReplayError::Thread)?;
 
-    let mut failure = None;
-    let mut result: Result<(), SinkError> = Ok(());
+    // The driver steps back like the reader and the writer, on a thread of its own (so that the
+    // caller's priority is not changed): the filter, the critical path, keeps its core.
+    let driven = {
+        let (driver, angles, events) = (&mut driver, &mut angles, &mut events);
+        let extra = &mut *extra;
+        thread::scope(|scope| {
+            thread::Builder::new()
+                .name("session-driver".into())
+                .spawn_scoped(scope, move || {
+                    crate::priority::step_back();
+                    let mut sinks = sink_list(angles, events, extra);
+                    drive(driver, &posed_rx, &mut sinks, &empty_tx, &outs_tx)
+                })
+                .map(|h| h.join())
+        })
+    };
+    // Nothing in these threads panics on input; if one did anyway, its stream ended early, and
+    // that is an error, never a finished session.
     let mut stopped = None;
-    let (skipped_rows, first_skipped);
-    {
-        let mut sinks: Vec<&mut dyn Sink> = Vec::with_capacity(2 + extra.len());
-        if let Some(a) = angles.as_mut() {
-            sinks.push(a);
+    let (mut result, failure) = match driven {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(_)) => {
+            stopped = Some("session-driver");
+            (Ok(()), None)
         }
-        if let Some(e) = events.as_mut() {
-            sinks.push(e);
-        }
-        for s in extra.iter_mut() {
-            sinks.push(&mut **s);
-        }
-        'chunks: for chunk in posed_rx.iter() {
-            match chunk {
-                Posed::Samples(batch, outs) => {
-                    for (s, out) in batch.iter().zip(&outs) {
-                        if let Err(e) = driver.sample_filtered(s, out, &mut sinks) {
-                            result = Err(e);
-                            break 'chunks;
-                        }
-                    }
-                    // The reader or the filter may have gone (the file ended or failed): a batch
-                    // not recycled is simply dropped.
-                    let _recycled = empty_tx.send(batch);
-                    let _recycled = outs_tx.send(outs);
-                }
-                Posed::Marks(marks) => {
-                    for m in marks {
-                        if let Err(e) = driver.mark(m, &mut sinks) {
-                            result = Err(e);
-                            break 'chunks;
-                        }
-                    }
-                }
-                Posed::Failed(e) => {
-                    failure = Some(e);
-                    break;
-                }
-            }
-        }
-        // Stops the filter (and through it the reader) if the loop ended early.
-        drop(posed_rx);
-        // Nothing in either thread panics on input; if one did anyway, its stream ended early,
-        // and that is an error, never a finished session.
-        let filtered = filter_thread.join();
-        let read = reader_thread.join();
-        if read.is_err() {
-            stopped = Some("csv-reader");
-        }
-        match filtered {
-            Ok(ahead) => driver.filter_back(ahead),
-            Err(_) => stopped = Some("orientation"),
-        }
-        (skipped_rows, first_skipped) = read.unwrap_or((0, None));
-        if result.is_ok() && failure.is_none() && stopped.is_none() {
-            result = driver.finish(&mut sinks).map(|_| ());
-        }
+        // Not started: its channel's end is gone, so the filter and the reader stop.
+        Err(e) => return Err(ReplayError::Thread(e)),
+    };
+    let filtered = filter_thread.join();
+    let read = reader_thread.join();
+    if read.is_err() {
+        stopped = Some("csv-reader");
+    }
+    match filtered {
+        Ok(ahead) => driver.filter_back(ahead),
+        Err(_) => stopped = Some("orientation"),
+    }
+    let (skipped_rows, first_skipped) = read.unwrap_or((0, None));
+    if result.is_ok() && failure.is_none() && stopped.is_none() {
+        let mut sinks = sink_list(&mut angles, &mut events, extra);
+        result = driver.finish(&mut sinks).map(|_| ());
     }
     // Whatever happened, what was written so far reaches the files.
     if let Some(a) = angles.as_mut() {
@@ -278,6 +261,61 @@ pub fn run_with(
         warnings,
         skipped_rows,
     })
+}
+
+/// The sinks of a replay, in the order they get each fact.
+fn sink_list<'a>(
+    angles: &'a mut Option<AnglesSink>,
+    events: &'a mut Option<EventsSink>,
+    extra: &'a mut [&mut (dyn Sink + Send)],
+) -> Vec<&'a mut dyn Sink> {
+    let mut sinks: Vec<&mut dyn Sink> = Vec::with_capacity(2 + extra.len());
+    if let Some(a) = angles.as_mut() {
+        sinks.push(a);
+    }
+    if let Some(e) = events.as_mut() {
+        sinks.push(e);
+    }
+    for s in extra.iter_mut() {
+        sinks.push(&mut **s);
+    }
+    sinks
+}
+
+/// The driver's loop (`session-driver`): every batch and mark the filter thread passes on, in
+/// order, until the stream ends, the file fails (its error returned) or a sink fails (its error
+/// returned). Batches and output vectors go back to be reused.
+fn drive(
+    driver: &mut SessionDriver,
+    posed_rx: &mpsc::Receiver<Posed>,
+    sinks: &mut [&mut dyn Sink],
+    empty_tx: &mpsc::Sender<Vec<ImuSample>>,
+    outs_tx: &mpsc::Sender<Vec<FilterOutput>>,
+) -> (Result<(), SinkError>, Option<SessionError>) {
+    for chunk in posed_rx.iter() {
+        match chunk {
+            Posed::Samples(batch, outs) => {
+                for (s, out) in batch.iter().zip(&outs) {
+                    if let Err(e) = driver.sample_filtered(s, out, sinks) {
+                        return (Err(e), None);
+                    }
+                }
+                // The reader or the filter may have gone (the file ended or failed): a batch
+                // not recycled is simply dropped.
+                let _recycled = empty_tx.send(batch);
+                let _recycled = outs_tx.send(outs);
+            }
+            Posed::Marks(marks) => {
+                for m in marks {
+                    if let Err(e) = driver.mark(m, sinks) {
+                        return (Err(e), None);
+                    }
+                }
+            }
+            Posed::Failed(e) => return (Ok(()), Some(e)),
+        }
+    }
+    (Ok(()), None)
 }
 
 /// What the filter thread hands the driver, in file order: each batch with the filter's output
