@@ -502,22 +502,7 @@ mod tests {
         }
     }
 
-    /// A small deterministic generator (xorshift64*).
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-
-        /// Uniform in [0, 1).
-        fn unit(&mut self) -> f64 {
-            (self.next() >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
+    use super::super::test_rng::Rng;
 
     /// The classifier gives exactly the old one's states and activity over long random streams:
     /// stretches of walking-like bounce at 1–3 Hz and of typing-like jitter at 4–12 Hz with
@@ -534,7 +519,7 @@ mod tests {
         let mut seen = [0usize; 6];
         for (c, cfg) in [Config::default(), easy].iter().enumerate() {
             for seed in 1..=6u64 {
-                let mut rng = Rng(seed * 0x9e37_79b9_7f4a_7c15 + c as u64);
+                let mut rng = Rng::seeded(seed, c as u64);
                 let (mut new, mut old) = (StateClassifier::new(), old::OldClassifier::new());
                 let (mut t, mut hz, mut amp) = (0.0, 2.0, 0.0);
                 let mut flexion = 5.0;

@@ -9,6 +9,8 @@ pub mod config;
 pub mod exercises;
 pub mod moved;
 pub mod rules;
+#[cfg(test)]
+mod test_rng;
 mod trig;
 
 pub use angles::{TrunkAngles, trunk_angles_deg};

@@ -964,23 +964,7 @@ mod tests {
         assert_eq!(back.ok(), Some(e));
     }
 
-    /// A small deterministic generator (xorshift64*), so the long streams below need no seed
-    /// plumbing and fail the same way every time.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-
-        /// Uniform in [0, 1).
-        fn unit(&mut self) -> f64 {
-            (self.next() >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
+    use super::super::test_rng::Rng;
 
     /// Configs with short delays, so episodes, alerts, releases, breaks and reminders come
     /// often; one with the release angle above the threshold (both can hold at once).
@@ -1014,7 +998,7 @@ mod tests {
         let mut kinds_seen = std::collections::BTreeSet::new();
         for (c, cfg) in quick_configs().iter().enumerate() {
             for seed in 1..=8u64 {
-                let mut rng = Rng(seed * 0x9e37_79b9_7f4a_7c15 + c as u64);
+                let mut rng = Rng::seeded(seed, c as u64);
                 let (mut new, mut old) = (Rules::new(), old::OldRules::new());
                 let (mut new_out, mut old_out) = (Vec::new(), Vec::new());
                 let mut t = 0.0;
