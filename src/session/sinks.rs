@@ -191,7 +191,7 @@ fn format_row(room: &mut [u8; ROW_ROOM], r: &AnglesRow) -> Option<usize> {
     at += put_fixed::<7>(window(room, at), j)? + 1;
     // The state's text starts with the comma.
     at += put_fixed::<7>(window(room, at), k)?;
-    let (text, len) = &STATE_TEXT[state_index(r.state)];
+    let (text, len) = &STATE_TEXT[r.state.index()];
     room[at..at + STATE_ROOM].copy_from_slice(text);
     Some(at + len)
 }
@@ -219,7 +219,7 @@ fn window(room: &mut [u8; ROW_ROOM], at: usize) -> &mut [u8; FIXED_ROOM] {
 /// Bytes of a state's entry in [`STATE_TEXT`]: the longest text, `,uncalibrated\n`, is 14.
 const STATE_ROOM: usize = 16;
 
-/// The end of a row for each state (in [`state_index`] order): the comma, the state's name
+/// The end of a row for each state (in [`PostureState::index`] order): the comma, the state's name
 /// ([`PostureState::as_str`]), the newline, padded to one 16-byte store; and its length.
 const STATE_TEXT: [([u8; STATE_ROOM], usize); 6] = [
     (*b",upright\n\0\0\0\0\0\0\0", 9),
@@ -230,21 +230,9 @@ const STATE_TEXT: [([u8; STATE_ROOM], usize); 6] = [
     (*b",no_data\n\0\0\0\0\0\0\0", 9),
 ];
 
-#[inline(always)]
-fn state_index(state: PostureState) -> usize {
-    match state {
-        PostureState::Upright => 0,
-        PostureState::Slouched => 1,
-        PostureState::LeaningBack => 2,
-        PostureState::Moving => 3,
-        PostureState::Uncalibrated => 4,
-        PostureState::NoData => 5,
-    }
-}
-
 /// The end of a row in state `state`: `,name\n`.
 fn state_text(state: PostureState) -> &'static [u8] {
-    let (text, len) = &STATE_TEXT[state_index(state)];
+    let (text, len) = &STATE_TEXT[state.index()];
     &text[..*len]
 }
 
@@ -670,7 +658,7 @@ mod tests {
     #[test]
     fn state_texts_are_the_states_names() {
         for state in PostureState::ALL {
-            let (text, len) = &STATE_TEXT[state_index(state)];
+            let (text, len) = &STATE_TEXT[state.index()];
             assert_eq!(
                 state_text(state),
                 format!(",{}\n", state.as_str()).as_bytes()
