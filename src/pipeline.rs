@@ -189,9 +189,10 @@ impl Pipeline {
 
     /// Runs one sample through every stage; events it causes are appended to `events`.
     pub fn process(&mut self, s: &ImuSample, events: &mut Vec<Event>) -> Step {
-        let dt_s = self.gap_step(s, events);
-        let pose = self.filter.update(s);
-        self.posture(s, pose, dt_s, events)
+        // The filter half touches nothing the gap step does, so it may come first: one path
+        // for every mode from here on.
+        let out = self.filter.filter(s);
+        self.process_filtered(s, &out, events)
     }
 
     /// The time since the previous sample (seconds, 0 after a sensor gap, which it reports).
