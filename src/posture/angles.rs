@@ -31,7 +31,7 @@ pub fn trunk_angles_deg(cal: &Calibration, up_s: &Vector3<f64>) -> TrunkAngles {
     // The up direction expressed in the calibrated trunk frame.
     let u = Vector3::new(
         up_s.dot(cal.forward_s()),
-        up_s.dot(cal.left_s()),
+        up_s.dot(&cal.left_s()),
         up_s.dot(cal.up_s()),
     );
     TrunkAngles {

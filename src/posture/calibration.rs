@@ -100,43 +100,13 @@ impl fmt::Display for CalibrationError {
 impl std::error::Error for CalibrationError {}
 
 /// The wearer's neutral posture in the sensor frame.
-///
-/// `left_s` is `up_s × forward_s`, computed once when the calibration is made: every sample's
-/// angles use it, and computing it there took about 12 instructions a sample (4 M of a 1-hour
-/// replay's driver thread). It is a function of the other two, so equality and `Debug` (written
-/// out below) look at `up_s` and `forward_s` only, as the derived ones did before it was kept.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Calibration {
     up_s: Vector3<f64>,
     forward_s: Vector3<f64>,
-    left_s: Vector3<f64>,
-}
-
-impl PartialEq for Calibration {
-    fn eq(&self, other: &Self) -> bool {
-        self.up_s == other.up_s && self.forward_s == other.forward_s
-    }
-}
-
-impl fmt::Debug for Calibration {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Calibration")
-            .field("up_s", &self.up_s)
-            .field("forward_s", &self.forward_s)
-            .finish()
-    }
 }
 
 impl Calibration {
-    /// The calibration of these two directions, with its left axis.
-    fn new(up_s: Vector3<f64>, forward_s: Vector3<f64>) -> Self {
-        Self {
-            up_s,
-            forward_s,
-            left_s: up_s.cross(&forward_s),
-        }
-    }
-
     /// The up direction while sitting upright, in the sensor frame (unit).
     pub fn up_s(&self) -> &Vector3<f64> {
         &self.up_s
@@ -148,8 +118,8 @@ impl Calibration {
     }
 
     /// The wearer's left in the sensor frame (right-handed: up × forward).
-    pub fn left_s(&self) -> &Vector3<f64> {
-        &self.left_s
+    pub fn left_s(&self) -> Vector3<f64> {
+        self.up_s.cross(&self.forward_s)
     }
 
     /// Builds a calibration from up-direction samples of the two windows, checking that the
@@ -238,7 +208,7 @@ impl Calibration {
                 }
             }
         }
-        Ok(Self::new(up_s, forward_s))
+        Ok(Self { up_s, forward_s })
     }
 
     /// Calibration from bare up vectors (no stillness information), default limits.
@@ -299,7 +269,7 @@ impl Calibration {
         let up_s = up.and_then(|u| direction(u, 1e-9)).ok_or_else(bad)?;
         let forward = forward.ok_or_else(bad)?;
         let forward_s = direction(forward - up_s * forward.dot(&up_s), 1e-6).ok_or_else(bad)?;
-        Ok(Self::new(up_s, forward_s))
+        Ok(Self { up_s, forward_s })
     }
 }
 
@@ -424,44 +394,5 @@ mod tests {
         ] {
             assert!(Calibration::from_metadata(bad).is_err(), "{bad}");
         }
-    }
-
-    /// The left axis kept with a calibration is exactly `up × forward`, however it was made;
-    /// and equality and `Debug` are those of the two directions, as when they were derived.
-    #[test]
-    fn the_kept_left_axis_is_up_cross_forward_and_changes_nothing_else() {
-        /// The struct as it was, with its derived `Debug`.
-        mod derived {
-            use nalgebra::Vector3;
-
-            #[derive(Debug)]
-            #[expect(dead_code, reason = "its fields are read by Debug only")]
-            pub struct Calibration {
-                pub up_s: Vector3<f64>,
-                pub forward_s: Vector3<f64>,
-            }
-        }
-        let made = Calibration::from_up_vectors(
-            &[Vector3::new(0.1, 0.2, 0.97).normalize()],
-            &[tilt(25.0, Vector3::new(1.0, 0.3, 0.0).normalize())],
-            None,
-        );
-        let made = made.unwrap_or_else(|e| panic!("{e}"));
-        let read =
-            Calibration::from_metadata(&made.to_metadata()).unwrap_or_else(|e| panic!("{e}"));
-        for c in [made, read] {
-            let cross = c.up_s().cross(c.forward_s());
-            assert_eq!(c.left_s().map(f64::to_bits), cross.map(f64::to_bits));
-            let derived = derived::Calibration {
-                up_s: *c.up_s(),
-                forward_s: *c.forward_s(),
-            };
-            assert_eq!(format!("{c:?}"), format!("{derived:?}"));
-            assert_eq!(format!("{c:#?}"), format!("{derived:#?}"));
-        }
-        assert_ne!(
-            made, read,
-            "six decimals differ from the computed directions"
-        );
     }
 }
