@@ -775,13 +775,13 @@ fn rows_in_buffer(
 /// thread: 309 M -> 255 M), for about 3 KB more code.
 #[inline(always)]
 fn standard_row_in_buffer(buf: &[u8]) -> Option<(ImuSample, usize)> {
-    let (t, at) = standard_field(buf, 0, TIME_LIMIT_S)?;
-    let (ax, at) = standard_field(buf, at + 1, ACCEL_LIMIT_G)?;
-    let (ay, at) = standard_field(buf, at + 1, ACCEL_LIMIT_G)?;
-    let (az, at) = standard_field(buf, at + 1, ACCEL_LIMIT_G)?;
-    let (gx, at) = standard_field(buf, at + 1, GYRO_LIMIT_DPS)?;
-    let (gy, at) = standard_field(buf, at + 1, GYRO_LIMIT_DPS)?;
-    let (gz, at) = standard_last_field(buf, at + 1, GYRO_LIMIT_DPS)?;
+    let (t, at) = standard_field(buf, 0, ROW_LIMITS[0])?;
+    let (ax, at) = standard_field(buf, at + 1, ROW_LIMITS[1])?;
+    let (ay, at) = standard_field(buf, at + 1, ROW_LIMITS[2])?;
+    let (az, at) = standard_field(buf, at + 1, ROW_LIMITS[3])?;
+    let (gx, at) = standard_field(buf, at + 1, ROW_LIMITS[4])?;
+    let (gy, at) = standard_field(buf, at + 1, ROW_LIMITS[5])?;
+    let (gz, at) = standard_last_field(buf, at + 1, ROW_LIMITS[6])?;
     let line_end = match buf.get(at..)? {
         [b'\n', ..] => at,
         [b'\r', b'\n', ..] => at + 1,
@@ -802,7 +802,8 @@ fn standard_field(buf: &[u8], at: usize, limit: f64) -> Option<(f64, usize)> {
     Some((v, end))
 }
 
-/// The last field of [`standard_row_in_buffer`]: the value and where it ends.
+/// The last field of [`standard_row_in_buffer`] (and a wanted field of [`plain_field`]): the
+/// value, within `limit`, and where it ends.
 #[inline(always)]
 fn standard_last_field(buf: &[u8], at: usize, limit: f64) -> Option<(f64, usize)> {
     let window = buf.get(at..)?.first_chunk::<DECIMAL_WINDOW>()?;
@@ -821,14 +822,9 @@ fn plain_field(buf: &[u8], at: usize, slot: Option<usize>, values: &mut [f64; 7]
     let Some(slot) = slot else {
         return Some(at + memchr::memchr2(b',', b'\n', buf.get(at..)?)?);
     };
-    let window = buf.get(at..)?.first_chunk::<DECIMAL_WINDOW>()?;
-    let (v, used) = parse_decimal_window(window)?;
-    // `parse_decimal_window` gives finite values only.
-    if v.abs() > *ROW_LIMITS.get(slot)? {
-        return None;
-    }
+    let (v, end) = standard_last_field(buf, at, *ROW_LIMITS.get(slot)?)?;
     *values.get_mut(slot)? = v;
-    Some(at + used)
+    Some(end)
 }
 
 /// Convenience for tests and small tools: reads a whole session from any `Read`.
